@@ -1,0 +1,72 @@
+// swift-tools-version: 6.0
+//
+// libtorch is found by one rule (DESIGN.md): `LIBTORCH` — a libtorch root or the `torch/` folder of
+// a pip install, each holding `include/` and `lib/` — else the system install (Debian/Ubuntu
+// `libtorch-dev`, headers under /usr/include/torch). Only the CTorch target sees libtorch.
+import Foundation
+import PackageDescription
+
+struct LibTorch {
+    var compileFlags: [String]
+    var linkFlags: [String]
+}
+
+func locateLibTorch() -> LibTorch {
+    let environment = ProcessInfo.processInfo.environment
+    let fileManager = FileManager.default
+    if let root = environment["LIBTORCH"], !root.isEmpty {
+        let lib = "\(root)/lib"
+        var link = ["-L\(lib)", "-Xlinker", "-rpath", "-Xlinker", lib]
+        // A CUDA build registers its kernels from libtorch_cuda, which nothing references by
+        // symbol: keep it linked so CUDA is available at run time.
+        if fileManager.fileExists(atPath: "\(lib)/libtorch_cuda.so") {
+            link += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed"]
+        }
+        return LibTorch(
+            compileFlags: ["-isystem", "\(root)/include", "-isystem", "\(root)/include/torch/csrc/api/include"],
+            linkFlags: link)
+    }
+    return LibTorch(
+        compileFlags: ["-isystem", "/usr/include/torch/csrc/api/include"],
+        linkFlags: [])
+}
+
+let libtorch = locateLibTorch()
+
+let package = Package(
+    name: "UMed",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "umed", targets: ["umed"]),
+        .library(name: "UMedTensor", targets: ["UMedTensor"]),
+        .library(name: "UMedNN", targets: ["UMedNN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CTorch",
+            cxxSettings: [.unsafeFlags(libtorch.compileFlags + ["-O2"])],
+            linkerSettings: [
+                .unsafeFlags(libtorch.linkFlags),
+                .linkedLibrary("torch"),
+                .linkedLibrary("torch_cpu"),
+                .linkedLibrary("c10"),
+                .linkedLibrary("stdc++"),
+            ]),
+        .target(name: "UMedTensor", dependencies: ["CTorch"]),
+        .target(name: "UMedNN", dependencies: ["UMedTensor"]),
+        .executableTarget(
+            name: "umed",
+            dependencies: [
+                "UMedTensor", "UMedNN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "UMedTensorTests", dependencies: ["UMedTensor"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "UMedNNTests", dependencies: ["UMedNN"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

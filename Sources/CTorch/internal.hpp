@@ -1,0 +1,77 @@
+// Internal to CTorch: handle layouts, conversions and the exception wrapper shared by the
+// C++ files. Version differences between libtorch 1.13 and 2.x live here, behind
+// TORCH_VERSION_MAJOR, and nowhere else.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "ctorch.h"
+
+struct ct_tensor_s {
+  at::Tensor tensor;
+};
+
+struct ct_generator_s {
+  at::Generator generator;
+  bool borrowed;
+};
+
+namespace ctorch {
+
+// Records a failure message for this thread and returns the failure status.
+int fail(const char *message);
+
+inline ct_tensor wrap(at::Tensor tensor) { return new ct_tensor_s{std::move(tensor)}; }
+
+inline const at::Tensor &T(ct_tensor handle) {
+  if (handle == nullptr) throw std::invalid_argument("null tensor handle");
+  return handle->tensor;
+}
+
+inline c10::optional<at::Tensor> optionalTensor(ct_tensor handle) {
+  if (handle == nullptr) return c10::optional<at::Tensor>();
+  return handle->tensor;
+}
+
+inline c10::optional<at::Generator> optionalGenerator(ct_generator g) {
+  if (g == nullptr) return c10::optional<at::Generator>();
+  return g->generator;
+}
+
+inline at::IntArrayRef ints(const int64_t *values, size_t count) {
+  return at::IntArrayRef(values, count);
+}
+
+at::ScalarType scalarType(int32_t dtype);
+int32_t dtypeCode(at::ScalarType type);
+at::Scalar scalar(ct_scalar value);
+at::TensorOptions tensorOptions(ct_options options);
+// A Python-number-like tensor: takes part in type promotion as a scalar would.
+at::Tensor wrappedScalar(ct_scalar value);
+
+}  // namespace ctorch
+
+// Every C function body runs inside CT_BEGIN … CT_END: no exception crosses the C boundary.
+// c10::Error's message is taken without the C++ backtrace, which users never need to see.
+#define CT_BEGIN try {
+#define CT_END                                                 \
+  }                                                            \
+  catch (const c10::Error &error) {                            \
+    return ctorch::fail(error.what_without_backtrace());       \
+  }                                                            \
+  catch (const std::exception &error) {                        \
+    return ctorch::fail(error.what());                         \
+  }                                                            \
+  catch (...) {                                                \
+    return ctorch::fail("unknown C++ exception in libtorch");  \
+  }                                                            \
+  return 0;
+
+// Shorthand for the common "one tensor out" body.
+#define CT_RETURN(expression) \
+  CT_BEGIN *out = ctorch::wrap(expression); CT_END

@@ -1,0 +1,446 @@
+// Errors, checked scopes, runtime facts, random generators, tensor lifetime and creation.
+#include "internal.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ScalarOps.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+thread_local std::string lastError;
+thread_local std::string firstScopedError;
+thread_local int scopeDepth = 0;
+thread_local bool scopeFailed = false;
+
+// Threads default to the number of cores (libtorch's own default is physical cores, which is 1
+// on many 2-vCPU machines); OMP_NUM_THREADS or UMED_NUM_THREADS override it.
+const int threadDefaults = [] {
+  const char *requested = std::getenv("UMED_NUM_THREADS");
+  if (requested == nullptr) requested = std::getenv("OMP_NUM_THREADS");
+  int count = requested != nullptr ? std::atoi(requested) : 0;
+  if (count <= 0) count = static_cast<int>(std::thread::hardware_concurrency());
+  try {
+    if (count > 0) at::set_num_threads(count);
+  } catch (...) {
+  }
+  return count;
+}();
+
+}  // namespace
+
+namespace ctorch {
+
+int fail(const char *message) {
+  lastError = message != nullptr ? message : "unknown error";
+  if (scopeDepth > 0 && !scopeFailed) {
+    scopeFailed = true;
+    firstScopedError = lastError;
+  }
+  return 1;
+}
+
+at::ScalarType scalarType(int32_t dtype) {
+  switch (dtype) {
+    case CT_FLOAT32: return at::kFloat;
+    case CT_FLOAT16: return at::kHalf;
+    case CT_BFLOAT16: return at::kBFloat16;
+    case CT_INT64: return at::kLong;
+    case CT_INT32: return at::kInt;
+    case CT_UINT8: return at::kByte;
+    case CT_BOOL: return at::kBool;
+    case CT_FLOAT64: return at::kDouble;
+  }
+  throw std::invalid_argument("unknown dtype code " + std::to_string(dtype));
+}
+
+int32_t dtypeCode(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return CT_FLOAT32;
+    case at::kHalf: return CT_FLOAT16;
+    case at::kBFloat16: return CT_BFLOAT16;
+    case at::kLong: return CT_INT64;
+    case at::kInt: return CT_INT32;
+    case at::kByte: return CT_UINT8;
+    case at::kBool: return CT_BOOL;
+    case at::kDouble: return CT_FLOAT64;
+    default: break;
+  }
+  throw std::invalid_argument(std::string("unsupported dtype ") + c10::toString(type));
+}
+
+at::Scalar scalar(ct_scalar value) {
+  if (value.is_integer) return at::Scalar(static_cast<int64_t>(value.i));
+  return at::Scalar(value.f);
+}
+
+at::TensorOptions tensorOptions(ct_options options) {
+  at::TensorOptions result;
+  if (options.dtype >= 0) result = result.dtype(scalarType(options.dtype));
+  if (options.device_type == CT_CUDA) {
+    result = result.device(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.device_index)));
+  } else if (options.device_type == CT_CPU) {
+    result = result.device(at::kCPU);
+  }
+  return result;
+}
+
+at::Tensor wrappedScalar(ct_scalar value) {
+  at::Tensor tensor = c10::scalar_to_tensor(scalar(value));
+  tensor.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return tensor;
+}
+
+}  // namespace ctorch
+
+using namespace ctorch;
+
+extern "C" {
+
+// ---- errors and checked scopes ----
+
+const char *ct_last_error(void) { return lastError.c_str(); }
+
+void ct_scope_push(void) {
+  if (scopeDepth == 0) {
+    scopeFailed = false;
+    firstScopedError.clear();
+  }
+  scopeDepth += 1;
+}
+
+int ct_scope_pop(char **message) {
+  *message = nullptr;
+  if (scopeDepth > 0) scopeDepth -= 1;
+  if (scopeDepth > 0 || !scopeFailed) return 0;
+  scopeFailed = false;
+  *message = strdup(firstScopedError.c_str());
+  return 1;
+}
+
+int ct_scope_depth(void) { return scopeDepth; }
+
+void ct_free_string(char *s) { std::free(s); }
+
+// ---- runtime ----
+
+int ct_version(int *major, int *minor, int *patch) {
+  *major = TORCH_VERSION_MAJOR;
+  *minor = TORCH_VERSION_MINOR;
+  *patch = TORCH_VERSION_PATCH;
+  return 0;
+}
+
+int ct_library_path(const char **path) {
+  CT_BEGIN
+  static std::string found = [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&at::show_config), &info) != 0 && info.dli_fname != nullptr)
+      return std::string(info.dli_fname);
+    return std::string("unknown");
+  }();
+  *path = found.c_str();
+  CT_END
+}
+
+int ct_build_config(char **config) {
+  CT_BEGIN *config = strdup(at::show_config().c_str()); CT_END
+}
+
+int ct_cuda_is_available(int *available) {
+  CT_BEGIN *available = at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0; CT_END
+}
+
+int ct_cuda_device_count(int *count) {
+  CT_BEGIN *count = at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0; CT_END
+}
+
+int ct_set_num_threads(int count) { CT_BEGIN at::set_num_threads(count); CT_END }
+
+int ct_get_num_threads(int *count) { CT_BEGIN *count = at::get_num_threads(); CT_END }
+
+int ct_grad_enabled(int *enabled) { CT_BEGIN *enabled = c10::GradMode::is_enabled(); CT_END }
+
+int ct_set_grad_enabled(int enabled) { CT_BEGIN c10::GradMode::set_enabled(enabled != 0); CT_END }
+
+// ---- random numbers ----
+
+int ct_manual_seed(uint64_t seed) {
+  CT_BEGIN
+  {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_current_seed(seed);
+  }
+  if (at::hasCUDA()) {
+    int devices = at::detail::getCUDAHooks().getNumGPUs();
+    for (int index = 0; index < devices; ++index) {
+      at::Generator generator = at::detail::getCUDAHooks().getDefaultCUDAGenerator(index);
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_current_seed(seed);
+    }
+  }
+  CT_END
+}
+
+int ct_default_generator(ct_generator *out) {
+  CT_BEGIN
+  static ct_generator_s global{at::detail::getDefaultCPUGenerator(), true};
+  *out = &global;
+  CT_END
+}
+
+int ct_generator_new(uint64_t seed, ct_generator *out) {
+  CT_BEGIN *out = new ct_generator_s{at::make_generator<at::CPUGeneratorImpl>(seed), false}; CT_END
+}
+
+int ct_generator_free(ct_generator g) {
+  if (g != nullptr && !g->borrowed) delete g;
+  return 0;
+}
+
+int ct_generator_set_seed(ct_generator g, uint64_t seed) {
+  CT_BEGIN
+  std::lock_guard<std::mutex> lock(g->generator.mutex());
+  g->generator.set_current_seed(seed);
+  CT_END
+}
+
+int ct_generator_seed(ct_generator g, uint64_t *seed) {
+  CT_BEGIN *seed = g->generator.current_seed(); CT_END
+}
+
+int ct_generator_get_state(ct_generator g, ct_tensor *out) {
+  CT_BEGIN
+  std::lock_guard<std::mutex> lock(g->generator.mutex());
+  *out = wrap(g->generator.get_state());
+  CT_END
+}
+
+int ct_generator_set_state(ct_generator g, ct_tensor state) {
+  CT_BEGIN
+  std::lock_guard<std::mutex> lock(g->generator.mutex());
+  g->generator.set_state(T(state));
+  CT_END
+}
+
+// ---- tensor lifetime and facts ----
+
+int ct_tensor_free(ct_tensor t) {
+  delete t;
+  return 0;
+}
+
+int ct_tensor_alias(ct_tensor t, ct_tensor *out) { CT_RETURN(T(t)) }
+
+int ct_tensor_dim(ct_tensor t, int64_t *dim) { CT_BEGIN *dim = T(t).dim(); CT_END }
+
+int ct_tensor_shape(ct_tensor t, int64_t *shape, size_t capacity) {
+  CT_BEGIN
+  auto sizes = T(t).sizes();
+  for (size_t i = 0; i < sizes.size() && i < capacity; ++i) shape[i] = sizes[i];
+  CT_END
+}
+
+int ct_tensor_strides(ct_tensor t, int64_t *strides, size_t capacity) {
+  CT_BEGIN
+  auto values = T(t).strides();
+  for (size_t i = 0; i < values.size() && i < capacity; ++i) strides[i] = values[i];
+  CT_END
+}
+
+int ct_tensor_dtype(ct_tensor t, int32_t *dtype) {
+  CT_BEGIN *dtype = dtypeCode(T(t).scalar_type()); CT_END
+}
+
+int ct_tensor_device(ct_tensor t, int32_t *device_type, int32_t *device_index) {
+  CT_BEGIN
+  at::Device device = T(t).device();
+  *device_type = device.is_cuda() ? CT_CUDA : CT_CPU;
+  *device_index = device.has_index() ? device.index() : 0;
+  CT_END
+}
+
+int ct_tensor_numel(ct_tensor t, int64_t *numel) { CT_BEGIN *numel = T(t).numel(); CT_END }
+
+int ct_tensor_is_contiguous(ct_tensor t, int *contiguous) {
+  CT_BEGIN *contiguous = T(t).is_contiguous(); CT_END
+}
+
+int ct_tensor_data_ptr(ct_tensor t, void **data) { CT_BEGIN *data = T(t).data_ptr(); CT_END }
+
+int ct_tensor_same_storage(ct_tensor a, ct_tensor b, int *same) {
+  CT_BEGIN *same = T(a).storage().is_alias_of(T(b).storage()); CT_END
+}
+
+// ---- creation ----
+
+int ct_empty(const int64_t *shape, size_t ndim, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::empty(ints(shape, ndim), tensorOptions(options)).set_requires_grad(options.requires_grad))
+}
+
+int ct_zeros(const int64_t *shape, size_t ndim, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::zeros(ints(shape, ndim), tensorOptions(options)).set_requires_grad(options.requires_grad))
+}
+
+int ct_ones(const int64_t *shape, size_t ndim, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::ones(ints(shape, ndim), tensorOptions(options)).set_requires_grad(options.requires_grad))
+}
+
+int ct_full(const int64_t *shape, size_t ndim, ct_scalar value, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::full(ints(shape, ndim), scalar(value), tensorOptions(options))
+                .set_requires_grad(options.requires_grad))
+}
+
+int ct_arange(ct_scalar start, ct_scalar end, ct_scalar step, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::arange(scalar(start), scalar(end), scalar(step), tensorOptions(options))
+                .set_requires_grad(options.requires_grad))
+}
+
+int ct_linspace(double start, double end, int64_t steps, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::linspace(start, end, steps, tensorOptions(options)).set_requires_grad(options.requires_grad))
+}
+
+int ct_eye(int64_t n, int64_t m, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::eye(n, m, tensorOptions(options)).set_requires_grad(options.requires_grad))
+}
+
+int ct_rand(const int64_t *shape, size_t ndim, ct_generator g, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::rand(ints(shape, ndim), optionalGenerator(g), tensorOptions(options))
+                .set_requires_grad(options.requires_grad))
+}
+
+int ct_randn(const int64_t *shape, size_t ndim, ct_generator g, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::randn(ints(shape, ndim), optionalGenerator(g), tensorOptions(options))
+                .set_requires_grad(options.requires_grad))
+}
+
+int ct_randint(int64_t low, int64_t high, const int64_t *shape, size_t ndim, ct_generator g,
+               ct_options options, ct_tensor *out) {
+  CT_RETURN(at::randint(low, high, ints(shape, ndim), optionalGenerator(g), tensorOptions(options)))
+}
+
+int ct_randperm(int64_t n, ct_generator g, ct_options options, ct_tensor *out) {
+  CT_RETURN(at::randperm(n, optionalGenerator(g), tensorOptions(options)))
+}
+
+int ct_bernoulli(ct_tensor probabilities, ct_generator g, ct_tensor *out) {
+  CT_RETURN(at::bernoulli(T(probabilities), optionalGenerator(g)))
+}
+
+int ct_multinomial(ct_tensor probabilities, int64_t samples, int replacement, ct_generator g,
+                   ct_tensor *out) {
+  CT_RETURN(at::multinomial(T(probabilities), samples, replacement != 0, optionalGenerator(g)))
+}
+
+int ct_from_data(const void *data, size_t nbytes, const int64_t *shape, size_t ndim, int32_t dtype,
+                 ct_tensor *out) {
+  CT_BEGIN
+  at::Tensor tensor = at::empty(ints(shape, ndim), at::TensorOptions().dtype(scalarType(dtype)));
+  size_t expected = static_cast<size_t>(tensor.numel()) * tensor.element_size();
+  if (expected != nbytes)
+    throw std::invalid_argument("from_data: " + std::to_string(nbytes) + " bytes given, shape needs " +
+                                std::to_string(expected));
+  if (nbytes > 0) std::memcpy(tensor.data_ptr(), data, nbytes);
+  *out = wrap(std::move(tensor));
+  CT_END
+}
+
+int ct_from_blob(void *data, const int64_t *shape, size_t ndim, int32_t dtype,
+                 void (*release)(void *context), void *context, ct_tensor *out) {
+  CT_BEGIN
+  auto deleter = [release, context](void *) {
+    if (release != nullptr) release(context);
+  };
+  *out = wrap(at::from_blob(data, ints(shape, ndim), deleter,
+                            at::TensorOptions().dtype(scalarType(dtype))));
+  CT_END
+}
+
+int ct_copy_to_buffer(ct_tensor t, void *buffer, size_t nbytes) {
+  CT_BEGIN
+  at::Tensor source = T(t).detach().to(at::kCPU).contiguous();
+  size_t available = static_cast<size_t>(source.numel()) * source.element_size();
+  if (available != nbytes)
+    throw std::invalid_argument("copy_to_buffer: tensor holds " + std::to_string(available) +
+                                " bytes, buffer has " + std::to_string(nbytes));
+  if (nbytes > 0) std::memcpy(buffer, source.data_ptr(), nbytes);
+  CT_END
+}
+
+int ct_item_double(ct_tensor t, double *value) { CT_BEGIN *value = T(t).item<double>(); CT_END }
+
+int ct_item_int64(ct_tensor t, int64_t *value) { CT_BEGIN *value = T(t).item<int64_t>(); CT_END }
+
+// ---- conversion and copies ----
+
+int ct_to(ct_tensor t, ct_options options, int copy, ct_tensor *out) {
+  CT_BEGIN
+  const at::Tensor &source = T(t);
+  at::ScalarType type = options.dtype >= 0 ? scalarType(options.dtype) : source.scalar_type();
+  at::Device device = source.device();
+  if (options.device_type == CT_CUDA)
+    device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.device_index));
+  else if (options.device_type == CT_CPU)
+    device = at::Device(at::kCPU);
+  *out = wrap(source.to(device, type, /*non_blocking=*/false, copy != 0));
+  CT_END
+}
+
+int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_RETURN(T(t).contiguous()) }
+int ct_clone(ct_tensor t, ct_tensor *out) { CT_RETURN(T(t).clone()) }
+int ct_detach(ct_tensor t, ct_tensor *out) { CT_RETURN(T(t).detach()) }
+
+// ---- autograd ----
+
+int ct_set_requires_grad(ct_tensor t, int requires_grad) {
+  CT_BEGIN t->tensor.set_requires_grad(requires_grad != 0); CT_END
+}
+
+int ct_requires_grad(ct_tensor t, int *requires_grad) {
+  CT_BEGIN *requires_grad = T(t).requires_grad(); CT_END
+}
+
+int ct_is_leaf(ct_tensor t, int *leaf) { CT_BEGIN *leaf = T(t).is_leaf(); CT_END }
+
+int ct_backward(ct_tensor t, ct_tensor gradient, int retain_graph) {
+  CT_BEGIN
+  at::Tensor seed = gradient != nullptr ? gradient->tensor : at::Tensor();
+  T(t).backward(seed, c10::optional<bool>(retain_graph != 0), /*create_graph=*/false);
+  CT_END
+}
+
+int ct_grad(ct_tensor t, ct_tensor *out) {
+  CT_BEGIN
+  const at::Tensor &gradient = T(t).grad();
+  *out = gradient.defined() ? wrap(gradient) : nullptr;
+  CT_END
+}
+
+int ct_set_grad(ct_tensor t, ct_tensor gradient) {
+  CT_BEGIN
+  t->tensor.mutable_grad() = gradient != nullptr ? gradient->tensor : at::Tensor();
+  CT_END
+}
+
+int ct_zero_grad(ct_tensor t, int set_to_none) {
+  CT_BEGIN
+  at::Tensor &gradient = t->tensor.mutable_grad();
+  if (!gradient.defined()) return 0;
+  if (set_to_none) {
+    gradient.reset();
+  } else {
+    gradient.detach_();
+    gradient.zero_();
+  }
+  CT_END
+}
+
+}  // extern "C"

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct UMed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "umed",
+        abstract: "Find, show and explain abnormalities with medical vision-language models.",
+        subcommands: [Doctor.self, Bench.self])
+}
