@@ -241,6 +241,12 @@ int ct_set_grad(ct_tensor t, ct_tensor gradient);
 /* Drops the gradient (set_to_none) or zeroes it in place. */
 int ct_zero_grad(ct_tensor t, int set_to_none);
 
+/* ---- benchmarks: the same work looped in C++, as the peer for Swift-side timings ---- */
+typedef enum { CT_BENCH_ADD = 0, CT_BENCH_MATMUL = 1 } ct_bench_op;
+/* Runs `iterations` of op on float32 inputs of size n (add: n×n + n×n; matmul: n×n · n×n) after
+   a warm-up, and reports the wall time in seconds. */
+int ct_bench_loop(int op, int64_t n, int64_t iterations, double *seconds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,35 @@
+# UMed — the user's commands. `make demo` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+SWIFT ?= swift
+.PHONY: deps build release test demo bench check-libtorch2 fixtures clean
+
+# Installs what is missing; idempotent and quick when everything is present.
+deps:
+	bash scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product umed
+
+test: deps
+	bash scripts/test.sh
+
+# Until the end-to-end demo lands (issue 7): show that the stack works on this machine.
+demo: release
+	.build/release/umed doctor
+
+bench: release
+	.build/release/umed bench ops
+
+check-libtorch2: deps
+	bash scripts/check-libtorch2.sh
+
+# Regenerates the committed test fixtures with PyTorch (needs a venv with torch; see README).
+fixtures:
+	@test -x .venv/bin/python || { python3 -m venv .venv && .venv/bin/pip install -q 'torch==2.13.0+cpu' safetensors numpy; }
+	for script in scripts/fixtures/*.py; do .venv/bin/python $$script; done
+
+clean:
+	rm -rf .build .build-*
