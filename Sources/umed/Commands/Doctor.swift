@@ -65,9 +65,10 @@ struct LoadedBLAS: CustomStringConvertible {
 }
 
 func loadedBLAS() -> LoadedBLAS {
-    guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else {
-        return LoadedBLAS(libraries: [])
-    }
+    // /proc files report size 0, so read them as a stream rather than by size.
+    guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
+          let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8)
+    else { return LoadedBLAS(libraries: []) }
     var seen: [String] = []
     for line in maps.split(separator: "\n") {
         guard let slash = line.firstIndex(of: "/") else { continue }
