@@ -16,9 +16,15 @@
 namespace {
 
 thread_local std::string lastError;
-thread_local std::string firstScopedError;
-thread_local int scopeDepth = 0;
-thread_local bool scopeFailed = false;
+
+// One entry per open checked scope, innermost last: whether a failure happened inside it, and
+// the first one's message. A failure belongs to the innermost scope only; the outer scope sees it
+// only if Swift code lets the inner scope's thrown error propagate.
+struct CheckedScope {
+  bool failed = false;
+  std::string firstError;
+};
+thread_local std::vector<CheckedScope> scopes;
 
 // Threads default to the number of cores (libtorch's own default is physical cores, which is 1
 // on many 2-vCPU machines); OMP_NUM_THREADS or UMED_NUM_THREADS override it.
@@ -40,9 +46,9 @@ namespace ctorch {
 
 int fail(const char *message) {
   lastError = message != nullptr ? message : "unknown error";
-  if (scopeDepth > 0 && !scopeFailed) {
-    scopeFailed = true;
-    firstScopedError = lastError;
+  if (!scopes.empty() && !scopes.back().failed) {
+    scopes.back().failed = true;
+    scopes.back().firstError = lastError;
   }
   return 1;
 }
@@ -108,24 +114,19 @@ extern "C" {
 
 const char *ct_last_error(void) { return lastError.c_str(); }
 
-void ct_scope_push(void) {
-  if (scopeDepth == 0) {
-    scopeFailed = false;
-    firstScopedError.clear();
-  }
-  scopeDepth += 1;
-}
+void ct_scope_push(void) { scopes.emplace_back(); }
 
 int ct_scope_pop(char **message) {
   *message = nullptr;
-  if (scopeDepth > 0) scopeDepth -= 1;
-  if (scopeDepth > 0 || !scopeFailed) return 0;
-  scopeFailed = false;
-  *message = strdup(firstScopedError.c_str());
+  if (scopes.empty()) return 0;
+  CheckedScope scope = std::move(scopes.back());
+  scopes.pop_back();
+  if (!scope.failed) return 0;
+  *message = strdup(scope.firstError.c_str());
   return 1;
 }
 
-int ct_scope_depth(void) { return scopeDepth; }
+int ct_scope_depth(void) { return static_cast<int>(scopes.size()); }
 
 void ct_free_string(char *s) { std::free(s); }
 
@@ -182,7 +183,8 @@ int ct_manual_seed(uint64_t seed) {
   if (at::hasCUDA()) {
     int devices = at::detail::getCUDAHooks().getNumGPUs();
     for (int index = 0; index < devices; ++index) {
-      at::Generator generator = at::detail::getCUDAHooks().getDefaultCUDAGenerator(index);
+      at::Generator generator =
+          at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)));
       std::lock_guard<std::mutex> lock(generator.mutex());
       generator.set_current_seed(seed);
     }
@@ -401,7 +403,13 @@ int ct_detach(ct_tensor t, ct_tensor *out) { CT_RETURN(T(t).detach()) }
 // ---- autograd ----
 
 int ct_set_requires_grad(ct_tensor t, int requires_grad) {
-  CT_BEGIN t->tensor.set_requires_grad(requires_grad != 0); CT_END
+  CT_BEGIN
+  // As PyTorch's `requires_grad` setter: libtorch's C++ setter would silently accept a non-leaf.
+  if (!t->tensor.is_leaf())
+    throw std::invalid_argument(
+        "you can only change requires_grad flags of leaf variables; use detached() to get a leaf");
+  t->tensor.set_requires_grad(requires_grad != 0);
+  CT_END
 }
 
 int ct_requires_grad(ct_tensor t, int *requires_grad) {

@@ -37,6 +37,8 @@ struct Doctor: ParsableCommand {
 /// The BLAS shared libraries mapped into this process (after symlinks and alternatives).
 struct LoadedBLAS: CustomStringConvertible {
     var libraries: [String]
+    /// BLAS_INFO from libtorch's build configuration (e.g. "mkl" when linked in statically).
+    var buildBLAS: String?
 
     var isReference: Bool {
         libraries.contains { $0.contains("/blas/libblas") } && !isOptimized
@@ -47,7 +49,10 @@ struct LoadedBLAS: CustomStringConvertible {
     }
 
     var description: String {
-        if libraries.isEmpty { return "none mapped (libtorch may use its own kernels)" }
+        if libraries.isEmpty {
+            if let buildBLAS, buildBLAS != "generic" { return "\(buildBLAS), linked into libtorch" }
+            return "none mapped (BLAS_INFO=\(buildBLAS ?? "unknown"))"
+        }
         let kind = isOptimized ? "optimized" : (isReference ? "REFERENCE (slow)" : "unknown kind")
         return "\(kind): " + libraries.joined(separator: ", ")
     }
@@ -68,7 +73,7 @@ func loadedBLAS() -> LoadedBLAS {
     // /proc files report size 0, so read them as a stream rather than by size.
     guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
           let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8)
-    else { return LoadedBLAS(libraries: []) }
+    else { return LoadedBLAS(libraries: [], buildBLAS: buildBLAS()) }
     var seen: [String] = []
     for line in maps.split(separator: "\n") {
         guard let slash = line.firstIndex(of: "/") else { continue }
@@ -77,5 +82,11 @@ func loadedBLAS() -> LoadedBLAS {
         let isBLAS = name.contains("blas") || name.contains("mkl_") || name.hasPrefix("libmkl") || name.contains("blis")
         if isBLAS && !seen.contains(path) { seen.append(path) }
     }
-    return LoadedBLAS(libraries: seen)
+    return LoadedBLAS(libraries: seen, buildBLAS: buildBLAS())
+}
+
+private func buildBLAS() -> String? {
+    let configuration = Runtime.buildConfiguration
+    guard let range = configuration.range(of: "BLAS_INFO=") else { return nil }
+    return String(configuration[range.upperBound...].prefix { $0 != "," && !$0.isWhitespace })
 }
