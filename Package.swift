@@ -66,7 +66,9 @@ let package = Package(
         .testTarget(
             name: "UMedTensorTests", dependencies: ["UMedTensor"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "UMedNNTests", dependencies: ["UMedNN"]),
+        .testTarget(
+            name: "UMedNNTests", dependencies: ["UMedNN"],
+            resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )
