@@ -96,6 +96,8 @@ extension Tensor {
     /// Runs `body` so that the first libtorch failure inside it becomes a thrown
     /// `TensorError.backend` carrying libtorch's message, instead of stopping the program.
     /// Ops that fail inside the scope return empty placeholders; do not keep their results.
+    /// Scopes nest: a failure belongs to the innermost scope, which throws it; an outer scope
+    /// fails only through its own failures or an error its body lets propagate.
     public static func checked<Result>(_ body: () throws -> Result) throws -> Result {
         ct_scope_push()
         let result: Result

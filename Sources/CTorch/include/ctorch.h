@@ -47,7 +47,8 @@ typedef struct {
 /* ---- errors and checked scopes ---- */
 /* The message of the last failure on this thread (valid until the next failing call). */
 const char *ct_last_error(void);
-/* Checked scopes: while depth > 0 the first failure's message is kept for ct_scope_pop. */
+/* Checked scopes nest: a failure is kept by the innermost open scope (its first failure only)
+   for ct_scope_pop; outer scopes do not see it. */
 void ct_scope_push(void);
 /* Ends a scope; when a failure happened inside it, *message receives a malloc'ed copy of the first
    one (free it with ct_free_string) and the function returns 1; else *message = NULL, returns 0. */
