@@ -62,7 +62,8 @@ struct OptimizerStateStore {
             guard let step = state.scalars[prefix + "step"] else { continue }
             used.insert(prefix + "step")
             var entry = Entry(step: Int(step))
-            for (key, tensor) in state.tensors where key.hasPrefix(prefix) {
+            // Sorted, so the first mismatch reported is the same on every run.
+            for (key, tensor) in state.tensors.sorted(by: { $0.key < $1.key }) where key.hasPrefix(prefix) {
                 guard tensor.shape == parameter.shape else {
                     throw fail("\(key) has shape \(tensor.shape), its parameter \(parameter.shape)")
                 }
