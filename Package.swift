@@ -40,6 +40,8 @@ let package = Package(
         .executable(name: "umed", targets: ["umed"]),
         .library(name: "UMedTensor", targets: ["UMedTensor"]),
         .library(name: "UMedNN", targets: ["UMedNN"]),
+        .library(name: "UMedModels", targets: ["UMedModels"]),
+        .library(name: "UMedData", targets: ["UMedData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,10 +59,17 @@ let package = Package(
             ]),
         .target(name: "UMedTensor", dependencies: ["CTorch"]),
         .target(name: "UMedNN", dependencies: ["UMedTensor"]),
+        .target(name: "UMedModels", dependencies: ["UMedTensor", "UMedNN"]),
+        // PNG and JPEG decoding/encoding over the system's hardened libpng and libjpeg-turbo; the C
+        // side owns libpng's setjmp/longjmp error handling so no longjmp crosses Swift frames.
+        .target(
+            name: "CImageIO",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "UMedData", dependencies: ["UMedTensor", "CImageIO"]),
         .executableTarget(
             name: "umed",
             dependencies: [
-                "UMedTensor", "UMedNN",
+                "UMedTensor", "UMedNN", "UMedModels", "UMedData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -68,6 +77,12 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "UMedNNTests", dependencies: ["UMedNN"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "UMedModelsTests", dependencies: ["UMedModels", "UMedData"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "UMedDataTests", dependencies: ["UMedData"],
             resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
