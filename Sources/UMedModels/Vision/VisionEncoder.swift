@@ -1,0 +1,107 @@
+import UMedNN
+import UMedTensor
+
+/// Multi-head self-attention of CLIP's and SigLIP's ViT (keys "q_proj", "k_proj", "v_proj",
+/// "out_proj", each with bias), over [batch, tokens, width] without a mask.
+public final class VisionSelfAttention: Module {
+    public let queryProjection: Linear
+    public let keyProjection: Linear
+    public let valueProjection: Linear
+    public let outputProjection: Linear
+    public let headCount: Int
+    public let dropout: Double
+
+    public init(
+        hiddenSize: Int, headCount: Int, dropout: Double = 0, dtype: DType = .float32, device: Device = .cpu,
+        generator: Generator? = nil
+    ) {
+        precondition(hiddenSize % headCount == 0, "width \(hiddenSize) must be a multiple of \(headCount) heads")
+        func projection() -> Linear {
+            Linear(inputSize: hiddenSize, outputSize: hiddenSize, dtype: dtype, device: device, generator: generator)
+        }
+        queryProjection = projection()
+        keyProjection = projection()
+        valueProjection = projection()
+        outputProjection = projection()
+        self.headCount = headCount
+        self.dropout = dropout
+    }
+
+    public override var namedChildren: [(String, Module)] {
+        [("q_proj", queryProjection), ("k_proj", keyProjection), ("v_proj", valueProjection),
+         ("out_proj", outputProjection)]
+    }
+
+    public func callAsFunction(_ hiddenStates: Tensor) -> Tensor {
+        let shape = hiddenStates.shape
+        let (batch, tokens, width) = (shape[0], shape[1], shape[2])
+        func heads(_ projected: Tensor) -> Tensor {
+            projected.reshaped([batch, tokens, headCount, width / headCount]).transposed(1, 2)
+        }
+        let attended = scaledDotProductAttention(
+            query: heads(queryProjection(hiddenStates)), key: heads(keyProjection(hiddenStates)),
+            value: heads(valueProjection(hiddenStates)), dropout: dropout, training: isTraining
+        ).output
+        return outputProjection(attended.transposed(1, 2).reshaped([batch, tokens, width]))
+    }
+}
+
+/// One pre-norm transformer block of CLIP's and SigLIP's ViT: x + attn(LN1(x)), then + MLP(LN2(·))
+/// (keys "layer_norm1", "self_attn", "layer_norm2", "mlp.fc1", "mlp.fc2").
+public final class VisionEncoderLayer: Module, UnaryLayer {
+    public let layerNorm1: LayerNorm
+    public let selfAttention: VisionSelfAttention
+    public let layerNorm2: LayerNorm
+    public let mlp: MLP
+
+    public init(
+        hiddenSize: Int, intermediateSize: Int, headCount: Int, activation: Activation, layerNormEps: Double,
+        attentionDropout: Double = 0, dtype: DType = .float32, device: Device = .cpu, generator: Generator? = nil
+    ) {
+        layerNorm1 = LayerNorm(dimensions: hiddenSize, eps: layerNormEps, dtype: dtype, device: device)
+        selfAttention = VisionSelfAttention(hiddenSize: hiddenSize, headCount: headCount, dropout: attentionDropout,
+                                            dtype: dtype, device: device, generator: generator)
+        layerNorm2 = LayerNorm(dimensions: hiddenSize, eps: layerNormEps, dtype: dtype, device: device)
+        mlp = MLP(hiddenSize: hiddenSize, intermediateSize: intermediateSize, activation: activation, dtype: dtype,
+                  device: device, generator: generator)
+    }
+
+    public override var namedChildren: [(String, Module)] {
+        [("layer_norm1", layerNorm1), ("self_attn", selfAttention), ("layer_norm2", layerNorm2), ("mlp", mlp)]
+    }
+
+    public func callAsFunction(_ hiddenStates: Tensor) -> Tensor {
+        let attended = hiddenStates + selfAttention(layerNorm1(hiddenStates))
+        return attended + mlp(layerNorm2(attended))
+    }
+}
+
+/// The stack of ViT blocks (key "layers.N").
+public final class VisionEncoder: Module {
+    public let layers: ModuleList<VisionEncoderLayer>
+
+    public init(
+        layerCount: Int, hiddenSize: Int, intermediateSize: Int, headCount: Int, activation: Activation,
+        layerNormEps: Double, attentionDropout: Double = 0, dtype: DType = .float32, device: Device = .cpu,
+        generator: Generator? = nil
+    ) {
+        layers = ModuleList((0..<layerCount).map { _ in
+            VisionEncoderLayer(
+                hiddenSize: hiddenSize, intermediateSize: intermediateSize, headCount: headCount,
+                activation: activation, layerNormEps: layerNormEps, attentionDropout: attentionDropout,
+                dtype: dtype, device: device, generator: generator)
+        })
+    }
+
+    public override var namedChildren: [(String, Module)] { [("layers", layers)] }
+
+    /// The input followed by the output of each of the first `layerLimit` layers (all by default):
+    /// transformers' `hidden_states` with `output_hidden_states=True`.
+    public func hiddenStates(_ input: Tensor, layerLimit: Int? = nil) -> [Tensor] {
+        let limit = Swift.min(layerLimit ?? layers.count, layers.count)
+        var states = [input]
+        states.reserveCapacity(limit + 1)
+        for layer in layers.prefix(limit) { states.append(layer(states[states.count - 1])) }
+        return states
+    }
+}
