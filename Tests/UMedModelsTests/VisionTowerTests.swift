@@ -49,7 +49,7 @@ final class VisionTowerTests: XCTestCase {
         assertMaxDifference(tower.pooledOutput(pixels), EncoderFixtures.tensor(reference["pooler_output"]),
                             within: Self.tolerance, "pooler_output")
         XCTAssertEqual(tower.classTokenCount, 1)
-        XCTAssertEqual(tower.patchGrid, PatchGrid(rows: 4, columns: 4, patchSize: 8))
+        XCTAssertEqual([tower.patchRows, tower.patchColumns, tower.patchSize, tower.patchCount], [4, 4, 8, 16])
         XCTAssertFalse(tower.isTraining, "a loaded tower is in evaluation mode")
     }
 
@@ -130,21 +130,18 @@ final class VisionTowerTests: XCTestCase {
         assertMaxDifference(features, states[1].sliced(dim: 1, start: 1), within: 0, "layer -2 without CLS")
     }
 
-    func testPatchGridsOfLLaVATowers() {
+    func testPatchGridsOfVLMTowers() {
         let large = CLIPVisionModel(.vitLarge336.withLayers(1))
-        XCTAssertEqual(large.patchGrid.count, 576)
+        XCTAssertEqual(large.patchCount, 576)
         XCTAssertEqual(large.featureTokenCount(strategy: .default), 576)
         XCTAssertEqual(large.featureTokenCount(strategy: .full), 577)
-        var siglip = SiglipVisionConfig.tiny
-        siglip.imageSize = 384
-        siglip.patchSize = 14
-        XCTAssertEqual(PatchGrid(imageSize: siglip.imageSize, patchSize: siglip.patchSize).count, 729)
-        let grid = PatchGrid(rows: 24, columns: 24, patchSize: 14)
-        XCTAssertEqual(grid.index(x: 0, y: 0), 0)
-        XCTAssertEqual(grid.index(x: 335.9, y: 14), 47)
-        XCTAssertNil(grid.index(x: 336, y: 0))
-        XCTAssertEqual(grid.rectangle(of: 47).x, 322)
-        XCTAssertEqual(grid.rectangle(of: 47).y, 14)
+        var config = SiglipVisionConfig.tiny
+        config.imageSize = 384
+        config.patchSize = 14
+        config.hiddenLayerCount = 1
+        let siglip = SiglipVisionModel(config)
+        XCTAssertEqual([siglip.patchRows, siglip.patchColumns, siglip.patchCount], [27, 27, 729])
+        XCTAssertEqual(siglip.visionModel.embeddings.positionEmbedding.count, 729)
     }
 
     func testFeatureLayerValidation() {

@@ -15,7 +15,7 @@ public final class CLIPVisionEmbeddings: Module {
         patchEmbedding = Conv2d(
             inputChannels: config.channelCount, outputChannels: config.hiddenSize, kernelSize: config.patchSize,
             stride: config.patchSize, bias: false, dtype: dtype, device: device, generator: generator)
-        let patches = PatchGrid(imageSize: config.imageSize, patchSize: config.patchSize).count
+        let patches = (config.imageSize / config.patchSize) * (config.imageSize / config.patchSize)
         positionEmbedding = Embedding(count: patches + 1, dimensions: config.hiddenSize, dtype: dtype, device: device,
                                       generator: generator)
     }
@@ -75,7 +75,8 @@ public final class CLIPVisionModel: Module, VisionTower {
 
     public override var namedChildren: [(String, Module)] { [("vision_model", visionModel)] }
 
-    public var patchGrid: PatchGrid { PatchGrid(imageSize: config.imageSize, patchSize: config.patchSize) }
+    public var imageSize: Int { config.imageSize }
+    public var patchSize: Int { config.patchSize }
     public var hiddenSize: Int { config.hiddenSize }
     public var layerCount: Int { config.hiddenLayerCount }
     public var classTokenCount: Int { 1 }

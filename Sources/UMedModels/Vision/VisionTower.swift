@@ -4,8 +4,11 @@ import UMedTensor
 
 /// An image encoder of a VLM: a ViT whose hidden states the projector reads (CLIP, SigLIP).
 public protocol VisionTower: Module {
-    /// The patches of a model-input image, row-major, as the tower's tokens follow them.
-    var patchGrid: PatchGrid { get }
+    /// Side of the square model-input image in pixels (`image_size`).
+    var imageSize: Int { get }
+    /// Side of a patch in pixels (`patch_size`). The patch tokens follow the
+    /// `patchRows` × `patchColumns` grid row-major (UMedData's `PatchGrid` maps boxes onto it).
+    var patchSize: Int { get }
     /// Width of the hidden states.
     var hiddenSize: Int { get }
     /// Number of transformer layers (hidden states hold one more: the embeddings).
@@ -14,13 +17,20 @@ public protocol VisionTower: Module {
     var classTokenCount: Int { get }
 
     /// The embeddings output followed by the output of each of the first `layerLimit` layers (all
-    /// when nil), each [batch, classTokenCount + patchGrid.count, hiddenSize] — transformers'
+    /// when nil), each [batch, classTokenCount + patchCount, hiddenSize] — transformers'
     /// `hidden_states` with `output_hidden_states=True`. `pixelValues` is [batch, channels, size,
     /// size], already preprocessed.
     func hiddenStates(_ pixelValues: Tensor, layerLimit: Int?) -> [Tensor]
 }
 
 extension VisionTower {
+    /// Patches down the image: image_size / patch_size (a remainder is not covered).
+    public var patchRows: Int { imageSize / patchSize }
+    /// Patches across the image.
+    public var patchColumns: Int { imageSize / patchSize }
+    /// Number of patch tokens (576 for CLIP ViT-L/14 at 336 pixels).
+    public var patchCount: Int { patchRows * patchColumns }
+
     /// Every hidden state: the embeddings output, then each layer's output.
     public func callAsFunction(_ pixelValues: Tensor) -> [Tensor] {
         hiddenStates(pixelValues, layerLimit: nil)
@@ -45,7 +55,7 @@ extension VisionTower {
 
     /// Number of feature tokens per image under `strategy` (the image-token count of the prompt).
     public func featureTokenCount(strategy: VisionFeatureSelectStrategy) -> Int {
-        classTokenCount + patchGrid.count - (strategy == .default ? 1 : 0)
+        classTokenCount + patchCount - (strategy == .default ? 1 : 0)
     }
 
     /// Width of the features of `layer`: the hidden size times the number of layers selected (the
@@ -114,41 +124,6 @@ public enum VisionFeatureLayer: Codable, Equatable, Sendable {
 public enum VisionFeatureSelectStrategy: String, Codable, CaseIterable, Sendable {
     case `default`
     case full
-}
-
-/// The patch tokens of a square model-input image: `rows` × `columns` patches of `patchSize` pixels,
-/// numbered row-major from 0 (token `classTokenCount + index` of the tower).
-public struct PatchGrid: Equatable, Sendable {
-    public var rows: Int
-    public var columns: Int
-    public var patchSize: Int
-
-    public init(rows: Int, columns: Int, patchSize: Int) {
-        self.rows = rows
-        self.columns = columns
-        self.patchSize = patchSize
-    }
-
-    /// The grid of a ViT: image_size / patch_size patches a side (a remainder is not covered).
-    public init(imageSize: Int, patchSize: Int) {
-        self.init(rows: imageSize / patchSize, columns: imageSize / patchSize, patchSize: patchSize)
-    }
-
-    public var count: Int { rows * columns }
-
-    /// The patch holding model-input pixel coordinates (x, y), or nil outside the grid.
-    public func index(x: Double, y: Double) -> Int? {
-        guard x >= 0, y >= 0 else { return nil }
-        let column = Int(x / Double(patchSize)), row = Int(y / Double(patchSize))
-        guard row < rows, column < columns else { return nil }
-        return row * columns + column
-    }
-
-    /// The pixel rectangle (x, y, width, height) of patch `index` in the model input.
-    public func rectangle(of index: Int) -> (x: Int, y: Int, width: Int, height: Int) {
-        precondition(index >= 0 && index < count, "patch \(index) is outside a \(rows)×\(columns) grid")
-        return ((index % columns) * patchSize, (index / columns) * patchSize, patchSize, patchSize)
-    }
 }
 
 /// A tower for `config`, randomly initialized (load weights with `loadPretrained`).
