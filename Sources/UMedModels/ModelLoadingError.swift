@@ -19,6 +19,8 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable, Sendab
     /// A model looked up by default (not given by path) is not installed: where UMed looked, and
     /// what to do about it.
     case modelNotFound(name: String, searched: [String], remedy: String)
+    /// A VLM prompt's image tokens do not match its images.
+    case imageTokenMismatch(imageTokens: Int, images: Int, tokensPerImage: Int, imageTokenIndex: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +42,9 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable, Sendab
         case .modelNotFound(let name, let searched, let remedy):
             let places = searched.isEmpty ? "" : " (looked in: " + searched.joined(separator: ", ") + ")"
             return "\(name) was not found\(places). \(remedy)"
+        case .imageTokenMismatch(let tokens, let images, let perImage, let index):
+            return "the prompt holds \(tokens) image tokens (id \(index)) but \(images) image(s) need "
+                + "\(images * perImage) (\(perImage) each)"
         }
     }
 }
