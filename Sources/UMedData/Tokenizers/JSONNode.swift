@@ -1,0 +1,115 @@
+import Foundation
+
+/// A JSON value together with the file it came from and its path inside it, so every accessor
+/// can throw a `TokenizerError` that says exactly where the problem is.
+struct JSONNode {
+    let value: JSONValue
+    let path: String
+    let file: String
+
+    /// Reads and parses a JSON file.
+    static func load(_ url: URL) throws(TokenizerError) -> JSONNode {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: url))
+        } catch {
+            throw .unreadableFile(file: url.path, reason: error.localizedDescription)
+        }
+        return try parse(bytes, file: url.path)
+    }
+
+    static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> JSONNode {
+        do {
+            return JSONNode(value: try JSONValue.parse(bytes), path: "$", file: file)
+        } catch {
+            throw .malformedJSON(file: file, offset: error.offset, reason: error.reason)
+        }
+    }
+
+    func invalid(_ reason: String) -> TokenizerError {
+        .invalidValue(file: file, path: path, reason: reason)
+    }
+
+    func unsupported(_ type: String, supported: [String]) -> TokenizerError {
+        .unsupportedComponent(file: file, path: path, type: type, supported: supported)
+    }
+
+    var isNull: Bool {
+        if case .null = value { return true }
+        return false
+    }
+
+    /// The member `key` of an object; nil when absent or null (or when this is not an object).
+    func member(_ key: String) -> JSONNode? {
+        guard case .object(let members) = value else { return nil }
+        guard let found = members.last(where: { $0.key == key }) else { return nil }
+        if case .null = found.value { return nil }
+        return JSONNode(value: found.value, path: "\(path).\(key)", file: file)
+    }
+
+    /// The member `key`, which must be present and not null.
+    func required(_ key: String) throws(TokenizerError) -> JSONNode {
+        guard case .object = value else { throw invalid("expected an object, found \(value.kindName)") }
+        guard let node = member(key) else { throw JSONNode(value: .null, path: "\(path).\(key)", file: file).invalid("missing") }
+        return node
+    }
+
+    func string() throws(TokenizerError) -> String {
+        guard case .string(let text) = value else { throw invalid("expected a string, found \(value.kindName)") }
+        return text
+    }
+
+    func int() throws(TokenizerError) -> Int {
+        guard case .number(_, let integer?) = value else { throw invalid("expected an integer, found \(value.kindName)") }
+        return integer
+    }
+
+    func double() throws(TokenizerError) -> Double {
+        guard case .number(let number, _) = value else { throw invalid("expected a number, found \(value.kindName)") }
+        return number
+    }
+
+    func bool() throws(TokenizerError) -> Bool {
+        guard case .bool(let flag) = value else { throw invalid("expected true or false, found \(value.kindName)") }
+        return flag
+    }
+
+    func array() throws(TokenizerError) -> [JSONNode] {
+        guard case .array(let elements) = value else { throw invalid("expected a list, found \(value.kindName)") }
+        return elements.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]", file: file) }
+    }
+
+    func object() throws(TokenizerError) -> [(key: String, node: JSONNode)] {
+        guard case .object(let members) = value else { throw invalid("expected an object, found \(value.kindName)") }
+        return members.map { ($0.key, JSONNode(value: $0.value, path: "\(path).\($0.key)", file: file)) }
+    }
+
+    // Optional members with defaults.
+
+    func string(_ key: String) throws(TokenizerError) -> String? {
+        try member(key)?.string()
+    }
+
+    func bool(_ key: String, default defaultValue: Bool) throws(TokenizerError) -> Bool {
+        try member(key)?.bool() ?? defaultValue
+    }
+
+    func int(_ key: String) throws(TokenizerError) -> Int? {
+        try member(key)?.int()
+    }
+
+    /// The component type named by `"type"`.
+    func typeName() throws(TokenizerError) -> String {
+        try required("type").string()
+    }
+
+    /// A single character setting (Metaspace's replacement, Strip's content): exactly one scalar.
+    func scalar(_ key: String) throws(TokenizerError) -> Unicode.Scalar? {
+        guard let node = member(key) else { return nil }
+        let text = try node.string()
+        guard text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first else {
+            throw node.invalid("expected a single character, found \"\(text)\"")
+        }
+        return scalar
+    }
+}

@@ -1,0 +1,26 @@
+/// Why a tokenizer could not be loaded. Every case names the file, and where the problem is inside
+/// it, the JSON path (`$.model.merges[12]`), so a bad tokenizer.json can be fixed by hand.
+public enum TokenizerError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be read (missing, unreadable, a directory without tokenizer.json).
+    case unreadableFile(file: String, reason: String)
+    /// The file is not valid JSON; `offset` is the byte where parsing stopped.
+    case malformedJSON(file: String, offset: Int, reason: String)
+    /// A value is missing, has the wrong type, or is not allowed (a merge naming an unknown token).
+    case invalidValue(file: String, path: String, reason: String)
+    /// A component (model, normalizer, pre-tokenizer, post-processor, decoder) this library does
+    /// not implement, with the ones it does.
+    case unsupportedComponent(file: String, path: String, type: String, supported: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadableFile(file, reason):
+            return "cannot read tokenizer file \(file): \(reason)"
+        case let .malformedJSON(file, offset, reason):
+            return "\(file) is not valid JSON: \(reason) at byte \(offset)"
+        case let .invalidValue(file, path, reason):
+            return "\(file): \(path): \(reason)"
+        case let .unsupportedComponent(file, path, type, supported):
+            return "\(file): \(path): unsupported type \"\(type)\" (supported: \(supported.joined(separator: ", ")))"
+        }
+    }
+}
