@@ -92,6 +92,10 @@ final class LlavaTests: XCTestCase {
             let reloaded = try PretrainedModel.load(from: directory)
             let response = try request(name).run(reloaded)
             assertLogits(response.lastLogits, try reference(name).lastLogits, "\(name) saved and reloaded")
+            // scripts/fixtures/check_saved_llava.py loads these with transformers (run by hand).
+            if let export = ProcessInfo.processInfo.environment["UMED_EXPORT_LLAVA_DIR"] {
+                try model.save(to: URL(fileURLWithPath: export).appendingPathComponent(name))
+            }
         }
     }
 

@@ -80,3 +80,64 @@ public enum ConfigurationFile {
         }
     }
 }
+
+extension ConfigurationFile {
+    /// Keys whose values transformers 5 validates as floats: written with a decimal point even
+    /// when integral (JSON encoders write 1.0 as `1`, which its strict config classes reject).
+    public static let floatKeys: Set<String> = [
+        "initializer_factor", "initializer_range", "layer_norm_eps", "rms_norm_eps", "rope_theta",
+        "attention_dropout", "dropout", "hidden_dropout_prob", "attention_probs_dropout_prob", "factor",
+        "low_freq_factor", "high_freq_factor", "partial_rotary_factor", "logit_scale_init_value",
+    ]
+
+    /// Pretty, key-sorted JSON of a configuration object (as JSONSerialization reads it), with the
+    /// `floatKeys` written as floats.
+    public static func serialize(_ object: Any) -> Data {
+        var text = ""
+        write(object, key: nil, indent: "", into: &text)
+        return Data((text + "\n").utf8)
+    }
+
+    private static func write(_ value: Any, key: String?, indent: String, into text: inout String) {
+        let inner = indent + "  "
+        switch value {
+        case let dictionary as [String: Any]:
+            if dictionary.isEmpty { text += "{}"; return }
+            text += "{\n"
+            for (index, name) in dictionary.keys.sorted().enumerated() {
+                text += inner + quoted(name) + ": "
+                write(dictionary[name]!, key: name, indent: inner, into: &text)
+                text += index == dictionary.count - 1 ? "\n" : ",\n"
+            }
+            text += indent + "}"
+        case let array as [Any]:
+            if array.isEmpty { text += "[]"; return }
+            text += "[" + array.map { element -> String in
+                var part = ""
+                write(element, key: key, indent: inner, into: &part)
+                return part
+            }.joined(separator: ", ") + "]"
+        case let string as String:
+            text += quoted(string)
+        case let number as NSNumber:
+            if String(cString: number.objCType) == "c" {  // how Foundation's JSON reader stores true/false
+                text += number.boolValue ? "true" : "false"
+            } else if let key, floatKeys.contains(key) {
+                let rendered = "\(number.doubleValue)"
+                text += rendered.contains(".") || rendered.contains("e") ? rendered : rendered + ".0"
+            } else {
+                text += number.stringValue
+            }
+        case is NSNull:
+            text += "null"
+        default:
+            text += quoted("\(value)")
+        }
+    }
+
+    private static func quoted(_ string: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [string], options: [.withoutEscapingSlashes])
+        let array = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
+        return String(array.dropFirst().dropLast())
+    }
+}

@@ -165,6 +165,6 @@ public struct LlavaConfiguration: Sendable {
         case .single(let index): top["vision_feature_layer"] = index
         case .multiple(let indices): top["vision_feature_layer"] = indices
         }
-        return try JSONSerialization.data(withJSONObject: top, options: [.prettyPrinted, .sortedKeys])
+        return ConfigurationFile.serialize(top)
     }
 }

@@ -203,9 +203,7 @@ extension TextConfiguration {
 
     /// The configuration as `config.json` text that transformers (4 and 5) reads back.
     public func encodedJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        ConfigurationFile.serialize(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(self)))
     }
 
     static func describe(_ error: Error) -> String {
