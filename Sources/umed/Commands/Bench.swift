@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (record results in BENCHMARKS.md).",
-        subcommands: [BenchOps.self, BenchTokenizer.self])
+        subcommands: [BenchOps.self, BenchTokenizer.self, BenchGenerate.self])
 }
