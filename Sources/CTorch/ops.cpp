@@ -251,7 +251,21 @@ int ct_clamp(ct_tensor t, int has_min, double min, int has_max, double max, ct_t
 int ct_matmul(ct_tensor a, ct_tensor b, ct_tensor *out) { CT_RETURN(at::matmul(T(a), T(b))) }
 int ct_bmm(ct_tensor a, ct_tensor b, ct_tensor *out) { CT_RETURN(at::bmm(T(a), T(b))) }
 int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out) {
-  CT_RETURN(at::linear(T(x), T(weight), optionalTensor(bias)))
+  CT_BEGIN
+  const at::Tensor &input = T(x);
+  const at::Tensor &w = T(weight);
+  // One row (batch-1 decoding): a matrix-vector product. BLAS gemm would pack the whole weight
+  // matrix on every call, which dominates a decode step's language-model head.
+  if (input.dim() >= 1 && w.dim() == 2 && input.numel() == w.size(1) && input.numel() > 0) {
+    std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
+    shape.back() = w.size(0);
+    at::Tensor result = at::mv(w, input.reshape({-1}));
+    if (bias != nullptr) result = result + T(bias);
+    *out = wrap(result.reshape(shape));
+    return 0;
+  }
+  *out = wrap(at::linear(input, w, optionalTensor(bias)));
+  CT_END
 }
 int ct_baddbmm(ct_tensor t, ct_tensor a, ct_tensor b, double beta, double alpha, ct_tensor *out) {
   CT_RETURN(at::baddbmm(T(t), T(a), T(b), beta, alpha))

@@ -7,6 +7,9 @@
 #include <c10/core/GradMode.h>
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +28,20 @@ struct CheckedScope {
   std::string firstError;
 };
 thread_local std::vector<CheckedScope> scopes;
+
+// OpenBLAS (Debian's libtorch links it through libblas) runs its own thread pool next to
+// libtorch's OpenMP one; on a few cores the two spin against each other. Measured here (2 cores,
+// `umed bench ops` / `umed bench generate`): the MLP step 23 → 12-15 ms and batch-1 decoding
+// 34 → 85 tokens/s with OpenBLAS single-threaded, at the cost of a lone large matmul (180 → 95
+// GFLOPS). So OpenBLAS runs single-threaded unless OPENBLAS_NUM_THREADS says otherwise.
+using OpenBLASSetThreads = void (*)(int);
+const bool openBLASThreadsSet = [] {
+  if (std::getenv("OPENBLAS_NUM_THREADS") != nullptr || std::getenv("GOTO_NUM_THREADS") != nullptr) return false;
+  auto set = reinterpret_cast<OpenBLASSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set == nullptr) return false;
+  set(1);
+  return true;
+}();
 
 // Threads default to the number of cores (libtorch's own default is physical cores, which is 1
 // on many 2-vCPU machines); OMP_NUM_THREADS or UMED_NUM_THREADS override it.
@@ -166,6 +183,23 @@ int ct_cuda_device_count(int *count) {
 int ct_set_num_threads(int count) { CT_BEGIN at::set_num_threads(count); CT_END }
 
 int ct_get_num_threads(int *count) { CT_BEGIN *count = at::get_num_threads(); CT_END }
+
+int ct_tune_allocator(int64_t mmap_threshold, int64_t trim_threshold) {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold));
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, static_cast<int>(trim_threshold));
+  return 0;
+#else
+  return ctorch::fail("allocator tuning needs glibc");
+#endif
+}
+
+int ct_blas_threads(int *count) {
+  using OpenBLASGetThreads = int (*)();
+  auto get = reinterpret_cast<OpenBLASGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  *count = get != nullptr ? get() : -1;
+  return 0;
+}
 
 int ct_grad_enabled(int *enabled) { CT_BEGIN *enabled = c10::GradMode::is_enabled(); CT_END }
 

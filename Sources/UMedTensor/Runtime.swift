@@ -24,6 +24,15 @@ public enum Runtime {
         return String(cString: text)
     }
 
+    /// OpenBLAS's own threads when libtorch computes with OpenBLAS (Debian's libtorch), else nil.
+    /// UMed runs it single-threaded (libtorch's OpenMP threads and OpenBLAS's compete otherwise);
+    /// OPENBLAS_NUM_THREADS overrides.
+    public static var openBLASThreadCount: Int? {
+        var count: Int32 = -1
+        _ = ct_blas_threads(&count)
+        return count >= 0 ? Int(count) : nil
+    }
+
     /// Intra-op threads. Defaults to the number of cores, or UMED_NUM_THREADS / OMP_NUM_THREADS.
     public static var threadCount: Int {
         get {
@@ -32,5 +41,17 @@ public enum Runtime {
             return Int(count)
         }
         set { check(ct_set_num_threads(Int32(newValue))) }
+    }
+
+    /// Makes glibc's malloc keep large freed blocks for reuse instead of returning them to the
+    /// system and faulting fresh zeroed pages in on the next allocation — the same reason PyTorch
+    /// deployments preload jemalloc. Measured with `umed bench generate` (2 cores): prefill
+    /// 141-180 → 103-114 ms, batch-8 decoding 110-132 → 182-194 tokens/s. A process-wide choice,
+    /// so the `umed` tool makes it, not the libraries; the environment's MALLOC_MMAP_THRESHOLD_ /
+    /// MALLOC_TRIM_THRESHOLD_ take precedence. A no-op without glibc.
+    public static func tuneAllocatorForTensors(
+        mmapThreshold: Int = 256 << 20, trimThreshold: Int = 1 << 30
+    ) {
+        _ = ct_tune_allocator(Int64(mmapThreshold), Int64(trimThreshold))
     }
 }

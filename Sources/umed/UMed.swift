@@ -1,4 +1,5 @@
 import ArgumentParser
+import UMedTensor
 
 @main
 struct UMed: ParsableCommand {
@@ -6,4 +7,9 @@ struct UMed: ParsableCommand {
         commandName: "umed",
         abstract: "Find, show and explain abnormalities with medical vision-language models.",
         subcommands: [Doctor.self, Bench.self, Tokenize.self, Forward.self, Embed.self, Generate.self])
+
+    static func main() {
+        Runtime.tuneAllocatorForTensors()
+        main(nil)
+    }
 }

@@ -66,6 +66,13 @@ int ct_cuda_is_available(int *available);
 int ct_cuda_device_count(int *count);
 int ct_set_num_threads(int count);
 int ct_get_num_threads(int *count);
+/* OpenBLAS's thread count when libtorch uses OpenBLAS (single-threaded by default, see
+   runtime.cpp); -1 when another BLAS is in use. */
+int ct_blas_threads(int *count);
+/* glibc malloc: serve allocations below mmap_threshold bytes from the heap and keep up to
+   trim_threshold bytes of freed heap, instead of mapping fresh zeroed pages for every large tensor
+   (MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the environment win). */
+int ct_tune_allocator(int64_t mmap_threshold, int64_t trim_threshold);
 int ct_grad_enabled(int *enabled);
 int ct_set_grad_enabled(int enabled);
 

@@ -19,7 +19,8 @@ struct Doctor: ParsableCommand {
 
         print("libtorch      \(Runtime.libtorchVersion)  (\(Runtime.libraryPath))")
         print("BLAS          \(blas.description)")
-        print("threads       \(Runtime.threadCount) intra-op (cores: \(ProcessInfo.processInfo.activeProcessorCount))")
+        let blasThreads = Runtime.openBLASThreadCount.map { ", OpenBLAS \($0)" } ?? ""
+        print("threads       \(Runtime.threadCount) intra-op\(blasThreads) (cores: \(ProcessInfo.processInfo.activeProcessorCount))")
         let cuda = Device.isCUDAAvailable ? "yes, \(Device.cudaDeviceCount) device(s)" : "no"
         print("CUDA          \(cuda)")
         print(String(format: "matmul        %.1f GFLOPS (1024² float32, C++ loop)", gflops))
