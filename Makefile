@@ -28,8 +28,9 @@ check-libtorch2: deps
 
 # Regenerates the committed test fixtures with PyTorch (needs a venv with torch; see README).
 fixtures:
-	@test -x .venv/bin/python || { python3 -m venv .venv && .venv/bin/pip install -q 'torch==2.13.0+cpu' safetensors numpy; }
-	for script in scripts/fixtures/make_*.py; do .venv/bin/python $$script; done
+	@test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install -q -r scripts/fixtures/requirements.txt
+	cd scripts/fixtures && for script in make_*.py; do ../../.venv/bin/python $$script || exit 1; done
 
 clean:
 	rm -rf .build .build-*
