@@ -12,12 +12,9 @@ public final class CLIPVisionEmbeddings: Module {
     public init(_ config: CLIPVisionConfig, dtype: DType = .float32, device: Device = .cpu,
                 generator: Generator? = nil) {
         classEmbedding = Parameter(Tensor.randn([config.hiddenSize], dtype: dtype, device: device, generator: generator))
-        patchEmbedding = Conv2d(
-            inputChannels: config.channelCount, outputChannels: config.hiddenSize, kernelSize: config.patchSize,
-            stride: config.patchSize, bias: false, dtype: dtype, device: device, generator: generator)
-        let patches = (config.imageSize / config.patchSize) * (config.imageSize / config.patchSize)
-        positionEmbedding = Embedding(count: patches + 1, dimensions: config.hiddenSize, dtype: dtype, device: device,
-                                      generator: generator)
+        patchEmbedding = config.vit.patchConvolution(bias: false, dtype: dtype, device: device, generator: generator)
+        positionEmbedding = config.vit.positionEmbedding(
+            count: config.vit.patchCount + 1, dtype: dtype, device: device, generator: generator)
     }
 
     public override var namedOwnParameters: [(String, Parameter)] { [("class_embedding", classEmbedding)] }
@@ -46,13 +43,9 @@ public final class CLIPVisionTransformer: Module {
     public init(_ config: CLIPVisionConfig, dtype: DType = .float32, device: Device = .cpu,
                 generator: Generator? = nil) {
         embeddings = CLIPVisionEmbeddings(config, dtype: dtype, device: device, generator: generator)
-        preLayerNorm = LayerNorm(dimensions: config.hiddenSize, eps: config.layerNormEps, dtype: dtype, device: device)
-        encoder = VisionEncoder(
-            layerCount: config.hiddenLayerCount, hiddenSize: config.hiddenSize,
-            intermediateSize: config.intermediateSize, headCount: config.attentionHeadCount,
-            activation: config.hiddenActivation, layerNormEps: config.layerNormEps,
-            attentionDropout: config.attentionDropout, dtype: dtype, device: device, generator: generator)
-        postLayerNorm = LayerNorm(dimensions: config.hiddenSize, eps: config.layerNormEps, dtype: dtype, device: device)
+        preLayerNorm = config.vit.layerNorm(dtype: dtype, device: device)
+        encoder = VisionEncoder(config.vit, dtype: dtype, device: device, generator: generator)
+        postLayerNorm = config.vit.layerNorm(dtype: dtype, device: device)
     }
 
     public override var namedChildren: [(String, Module)] {
@@ -63,7 +56,7 @@ public final class CLIPVisionTransformer: Module {
 
 /// transformers' `CLIPVisionModel`: the CLIP ViT image tower of LLaVA-1.5 and LLaVA-Med (keys
 /// "vision_model.embeddings.patch_embedding.weight", "vision_model.encoder.layers.0.self_attn.q_proj.weight", …).
-public final class CLIPVisionModel: Module, VisionTower {
+public final class CLIPVisionModel: Module, ViTTowerModel {
     public let config: CLIPVisionConfig
     public let visionModel: CLIPVisionTransformer
 
@@ -75,14 +68,10 @@ public final class CLIPVisionModel: Module, VisionTower {
 
     public override var namedChildren: [(String, Module)] { [("vision_model", visionModel)] }
 
-    public var imageSize: Int { config.imageSize }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var layerCount: Int { config.hiddenLayerCount }
     public var classTokenCount: Int { 1 }
 
     public func hiddenStates(_ pixelValues: Tensor, layerLimit: Int?) -> [Tensor] {
-        checkImageSize(pixelValues, config.imageSize)
+        checkImageSize(pixelValues)
         let embedded = visionModel.preLayerNorm(visionModel.embeddings(pixelValues))
         return visionModel.encoder.hiddenStates(embedded, layerLimit: layerLimit)
     }
@@ -97,19 +86,4 @@ public final class CLIPVisionModel: Module, VisionTower {
     public func pooledOutput(_ pixelValues: Tensor) -> Tensor {
         visionModel.postLayerNorm(lastHiddenState(pixelValues).selected(dim: 1, index: 0))
     }
-}
-
-/// Stops unless `pixelValues` is [batch, channels, size, size] (no position interpolation).
-func checkImageSize(_ pixelValues: Tensor, _ size: Int) {
-    let shape = pixelValues.shape
-    precondition(shape.count == 4 && shape[2] == size && shape[3] == size,
-                 "pixel values must be [batch, channels, \(size), \(size)], got \(shape)")
-}
-
-/// [batch, channels, h, w] → [batch, patches, width]: the patch convolution in the weights' dtype,
-/// flattened row-major.
-func patchEmbeddings(_ pixelValues: Tensor, _ convolution: Conv2d) -> Tensor {
-    let weightType = convolution.weight.dtype
-    let input = pixelValues.dtype == weightType ? pixelValues : pixelValues.to(weightType)
-    return convolution(input).flattened(from: 2).transposed(1, 2)
 }

@@ -9,12 +9,9 @@ public final class SiglipVisionEmbeddings: Module {
 
     public init(_ config: SiglipVisionConfig, dtype: DType = .float32, device: Device = .cpu,
                 generator: Generator? = nil) {
-        patchEmbedding = Conv2d(
-            inputChannels: config.channelCount, outputChannels: config.hiddenSize, kernelSize: config.patchSize,
-            stride: config.patchSize, dtype: dtype, device: device, generator: generator)
-        let patches = (config.imageSize / config.patchSize) * (config.imageSize / config.patchSize)
-        positionEmbedding = Embedding(count: patches, dimensions: config.hiddenSize, dtype: dtype, device: device,
-                                      generator: generator)
+        patchEmbedding = config.vit.patchConvolution(bias: true, dtype: dtype, device: device, generator: generator)
+        positionEmbedding = config.vit.positionEmbedding(
+            count: config.vit.patchCount, dtype: dtype, device: device, generator: generator)
     }
 
     public override var namedChildren: [(String, Module)] {
@@ -47,7 +44,7 @@ public final class SiglipAttentionPoolingHead: Module {
         inputProjectionWeight = packed.weight
         inputProjectionBias = packed.bias!
         outputProjection = Linear(inputSize: width, outputSize: width, dtype: dtype, device: device, generator: generator)
-        layerNorm = LayerNorm(dimensions: width, eps: config.layerNormEps, dtype: dtype, device: device)
+        layerNorm = config.vit.layerNorm(dtype: dtype, device: device)
         mlp = MLP(hiddenSize: width, intermediateSize: config.intermediateSize, activation: config.hiddenActivation,
                   dtype: dtype, device: device, generator: generator)
         headCount = config.attentionHeadCount
@@ -91,12 +88,8 @@ public final class SiglipVisionTransformer: Module {
     public init(_ config: SiglipVisionConfig, dtype: DType = .float32, device: Device = .cpu,
                 generator: Generator? = nil) {
         embeddings = SiglipVisionEmbeddings(config, dtype: dtype, device: device, generator: generator)
-        encoder = VisionEncoder(
-            layerCount: config.hiddenLayerCount, hiddenSize: config.hiddenSize,
-            intermediateSize: config.intermediateSize, headCount: config.attentionHeadCount,
-            activation: config.hiddenActivation, layerNormEps: config.layerNormEps,
-            attentionDropout: config.attentionDropout, dtype: dtype, device: device, generator: generator)
-        postLayerNorm = LayerNorm(dimensions: config.hiddenSize, eps: config.layerNormEps, dtype: dtype, device: device)
+        encoder = VisionEncoder(config.vit, dtype: dtype, device: device, generator: generator)
+        postLayerNorm = config.vit.layerNorm(dtype: dtype, device: device)
         head = config.usesHead
             ? SiglipAttentionPoolingHead(config, dtype: dtype, device: device, generator: generator) : nil
     }
@@ -109,7 +102,7 @@ public final class SiglipVisionTransformer: Module {
 
 /// transformers' `SiglipVisionModel`: the SigLIP ViT image tower (keys
 /// "vision_model.embeddings.patch_embedding.weight", "vision_model.encoder.layers.0.mlp.fc1.weight", …).
-public final class SiglipVisionModel: Module, VisionTower {
+public final class SiglipVisionModel: Module, ViTTowerModel {
     public let config: SiglipVisionConfig
     public let visionModel: SiglipVisionTransformer
 
@@ -121,14 +114,10 @@ public final class SiglipVisionModel: Module, VisionTower {
 
     public override var namedChildren: [(String, Module)] { [("vision_model", visionModel)] }
 
-    public var imageSize: Int { config.imageSize }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var layerCount: Int { config.hiddenLayerCount }
     public var classTokenCount: Int { 0 }
 
     public func hiddenStates(_ pixelValues: Tensor, layerLimit: Int?) -> [Tensor] {
-        checkImageSize(pixelValues, config.imageSize)
+        checkImageSize(pixelValues)
         return visionModel.encoder.hiddenStates(visionModel.embeddings(pixelValues), layerLimit: layerLimit)
     }
 

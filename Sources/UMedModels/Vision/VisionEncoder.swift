@@ -105,3 +105,67 @@ public final class VisionEncoder: Module {
         return states
     }
 }
+
+// MARK: the parts of a ViT tower that CLIP and SigLIP build alike from their configuration
+
+extension VisionEncoder {
+    /// The encoder `config` describes.
+    public convenience init(_ config: ViTConfiguration, dtype: DType = .float32, device: Device = .cpu,
+                            generator: Generator? = nil) {
+        self.init(
+            layerCount: config.hiddenLayerCount, hiddenSize: config.hiddenSize,
+            intermediateSize: config.intermediateSize, headCount: config.attentionHeadCount,
+            activation: config.hiddenActivation, layerNormEps: config.layerNormEps,
+            attentionDropout: config.attentionDropout, dtype: dtype, device: device, generator: generator)
+    }
+}
+
+extension ViTConfiguration {
+    /// Patch tokens per image: (image_size / patch_size)², a remainder dropped.
+    var patchCount: Int { (imageSize / patchSize) * (imageSize / patchSize) }
+
+    /// The strided patch convolution ("patch_embedding").
+    func patchConvolution(bias: Bool, dtype: DType, device: Device, generator: Generator?) -> Conv2d {
+        Conv2d(inputChannels: channelCount, outputChannels: hiddenSize, kernelSize: patchSize, stride: patchSize,
+               bias: bias, dtype: dtype, device: device, generator: generator)
+    }
+
+    /// Learned absolute positions for `count` tokens ("position_embedding").
+    func positionEmbedding(count: Int, dtype: DType, device: Device, generator: Generator?) -> Embedding {
+        Embedding(count: count, dimensions: hiddenSize, dtype: dtype, device: device, generator: generator)
+    }
+
+    /// A layer norm over the hidden width ("pre_layrnorm", "post_layernorm").
+    func layerNorm(dtype: DType, device: Device) -> LayerNorm {
+        LayerNorm(dimensions: hiddenSize, eps: layerNormEps, dtype: dtype, device: device)
+    }
+}
+
+/// A ViT image tower model (CLIP, SigLIP): its `VisionTower` sizes are those of its configuration.
+public protocol ViTTowerModel: VisionTower {
+    associatedtype Configuration: ViTFamilyConfiguration
+    var config: Configuration { get }
+}
+
+extension ViTTowerModel {
+    public var imageSize: Int { config.imageSize }
+    public var patchSize: Int { config.patchSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var layerCount: Int { config.hiddenLayerCount }
+
+    /// Stops unless `pixelValues` is [batch, channels, image_size, image_size] (no position
+    /// interpolation).
+    func checkImageSize(_ pixelValues: Tensor) {
+        let shape = pixelValues.shape
+        precondition(shape.count == 4 && shape[2] == imageSize && shape[3] == imageSize,
+                     "pixel values must be [batch, channels, \(imageSize), \(imageSize)], got \(shape)")
+    }
+}
+
+/// [batch, channels, h, w] → [batch, patches, width]: the patch convolution in the weights' dtype,
+/// flattened row-major.
+func patchEmbeddings(_ pixelValues: Tensor, _ convolution: Conv2d) -> Tensor {
+    let weightType = convolution.weight.dtype
+    let input = pixelValues.dtype == weightType ? pixelValues : pixelValues.to(weightType)
+    return convolution(input).flattened(from: 2).transposed(1, 2)
+}
