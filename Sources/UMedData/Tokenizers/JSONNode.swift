@@ -1,4 +1,5 @@
 import Foundation
+import UMedTensor
 
 /// A JSON value together with the file it came from and its path inside it, so every accessor
 /// can throw a `TokenizerError` that says exactly where the problem is.
@@ -20,9 +21,10 @@ struct JSONNode {
 
     static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> JSONNode {
         do {
-            return JSONNode(value: try JSONValue.parse(bytes), path: "$", file: file)
+            return JSONNode(value: try StrictJSON.parse(bytes, options: .tokenizer), path: "$", file: file)
         } catch {
-            throw .malformedJSON(file: file, offset: error.offset, reason: error.reason)
+            throw .malformedJSON(file: file, offset: error.tokenizerOffset(inputCount: bytes.count),
+                                 reason: error.tokenizerReason)
         }
     }
 
@@ -60,12 +62,12 @@ struct JSONNode {
     }
 
     func int() throws(TokenizerError) -> Int {
-        guard case .number(_, let integer?) = value else { throw invalid("expected an integer, found \(value.kindName)") }
+        guard let integer = value.exactInteger else { throw invalid("expected an integer, found \(value.kindName)") }
         return integer
     }
 
     func double() throws(TokenizerError) -> Double {
-        guard case .number(let number, _) = value else { throw invalid("expected a number, found \(value.kindName)") }
+        guard let number = value.doubleValue else { throw invalid("expected a number, found \(value.kindName)") }
         return number
     }
 

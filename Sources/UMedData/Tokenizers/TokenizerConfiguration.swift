@@ -48,7 +48,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         addsBOSToken = try node.member("add_bos_token")?.bool()
         addsEOSToken = try node.member("add_eos_token")?.bool()
         tokenizerClass = try node.string("tokenizer_class")
-        if let maximum = node.member("model_max_length"), case .number(let value, _) = maximum.value, value < 1e15 {
+        if let maximum = node.member("model_max_length"), let value = maximum.value.doubleValue, value < 1e15 {
             modelMaximumLength = Int(value)
         }
         if let template = node.member("chat_template") {

@@ -1,13 +1,19 @@
-// A small, strict JSON parser for safetensors headers and checkpoint indexes.
+// A small, strict JSON parser: the one JSON reader for safetensors headers, checkpoint indexes and
+// tokenizer files.
 //
-// Foundation's JSONSerialization keeps the last of two equal keys without a word; a safetensors
-// header with a tensor named twice must be rejected instead, so objects keep their members in
-// order and a repeated key is an error. The grammar is RFC 8259's, nothing more: no comments, no
-// trailing commas, no NaN, no bare words. Nesting is bounded so hostile input cannot exhaust the
-// stack, and every failure names the byte where it happened.
+// Foundation's JSONSerialization keeps the last of two equal keys without a word, and Foundation's
+// decoders key objects by Swift `String`, whose equality is canonical equivalence: "é" (U+00E9)
+// and "e\u{301}" are one key to them, yet two tokens to a tokenizer. This parser keeps object
+// members as written, in order, with their exact Unicode scalars, and numbers as their source
+// text. The grammar is RFC 8259's, nothing more: no comments, no trailing commas, no NaN, no bare
+// words. Nesting is bounded so hostile input cannot exhaust the stack, and every failure names
+// the byte where it happened. `Options` choose what a caller needs beyond that: a safetensors
+// header rejects a repeated key (a tensor named twice), a tokenizer file reads like the
+// `tokenizers` library does (repairs broken text, takes any number Swift can read).
 
-/// A parsed JSON value. Numbers keep their source text so integers are read exactly.
-enum StrictJSON: Equatable {
+/// A parsed JSON value. Objects keep their members in source order; numbers keep their source
+/// text so integers are read exactly.
+public enum StrictJSON: Equatable, Sendable {
     case object([(key: String, value: StrictJSON)])
     case array([StrictJSON])
     case string(String)
@@ -15,7 +21,7 @@ enum StrictJSON: Equatable {
     case bool(Bool)
     case null
 
-    static func == (lhs: StrictJSON, rhs: StrictJSON) -> Bool {
+    public static func == (lhs: StrictJSON, rhs: StrictJSON) -> Bool {
         switch (lhs, rhs) {
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -28,33 +34,119 @@ enum StrictJSON: Equatable {
         }
     }
 
-    /// The deepest nesting of objects and arrays accepted.
+    /// The deepest nesting of objects and arrays accepted by default.
     static let maximumDepth = 64
 
+    /// What a parse accepts beyond RFC 8259's grammar, and how deep it may nest.
+    public struct Options: Sendable {
+        /// The deepest nesting of objects and arrays accepted.
+        public var maximumDepth: Int
+        /// Whether an object naming a key twice (compared as Swift strings) is an error.
+        public var rejectsDuplicateKeys: Bool
+        /// Whether invalid UTF-8 and unpaired surrogate escapes in strings become U+FFFD instead of
+        /// errors.
+        public var repairsInvalidText: Bool
+        /// Whether a number is any run of digits, '.', 'e', 'E', '+' and '-' (after an optional
+        /// leading '-') that Swift's `Double` reads, rather than RFC 8259's number grammar.
+        public var acceptsLooseNumbers: Bool
+
+        public init(maximumDepth: Int, rejectsDuplicateKeys: Bool, repairsInvalidText: Bool,
+                    acceptsLooseNumbers: Bool) {
+            self.maximumDepth = maximumDepth
+            self.rejectsDuplicateKeys = rejectsDuplicateKeys
+            self.repairsInvalidText = repairsInvalidText
+            self.acceptsLooseNumbers = acceptsLooseNumbers
+        }
+
+        /// Safetensors headers and checkpoint indexes: RFC 8259 exactly, no repeated keys.
+        public static let strict = Options(maximumDepth: StrictJSON.maximumDepth, rejectsDuplicateKeys: true,
+                                           repairsInvalidText: false, acceptsLooseNumbers: false)
+    }
+
     /// Parses one JSON value filling `bytes`, allowing surrounding whitespace only.
-    /// Throws `StrictJSON.ParseError` with a message and the byte offset of the problem.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> StrictJSON {
-        var parser = Parser(bytes: bytes)
+    /// Throws `StrictJSON.ParseError` with the problem and the byte offset where it happened.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, options: Options = .strict) throws(ParseError) -> StrictJSON {
+        var parser = Parser(bytes: bytes, options: options)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         if parser.position != bytes.count {
-            throw ParseError(message: "unexpected data after the JSON value", offset: parser.position)
+            throw ParseError(problem: .trailingData, offset: parser.position)
         }
         return value
     }
 
-    static func parse(_ bytes: [UInt8]) throws(ParseError) -> StrictJSON {
+    public static func parse(_ bytes: [UInt8], options: Options = .strict) throws(ParseError) -> StrictJSON {
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(ParseError) -> StrictJSON in try parse(buffer) }
+            Result { () throws(ParseError) -> StrictJSON in try parse(buffer, options: options) }
         }
         return try result.get()
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        let message: String
-        let offset: Int
-        var description: String { "\(message) at byte \(offset)" }
+    /// Where a parse failed and why. `message` words the problem for safetensors errors; callers
+    /// with their own wording switch over `problem`.
+    public struct ParseError: Error, CustomStringConvertible {
+        /// What the parser was looking for when it found something else.
+        public enum Expectation: Sendable {
+            case value, colon, objectSeparator, arraySeparator
+        }
+
+        public enum Problem: Sendable {
+            /// `found` is nil at the end of the input.
+            case expected(Expectation, found: UInt8?)
+            case expectedKey
+            /// `true`, `false` or `null` misspelt; `truncated` when the input ends within it.
+            case invalidLiteral(truncated: Bool)
+            case tooDeep(limit: Int)
+            case duplicateKey(String)
+            case controlCharacter
+            /// The offset is the opening quote.
+            case unterminatedString
+            /// The offset is the backslash.
+            case invalidEscape(UInt8)
+            case invalidUTF8
+            case unpairedSurrogate
+            case truncatedUnicodeEscape
+            case invalidHexDigit
+            case invalidNumber
+            case leadingZero
+            case trailingData
+        }
+
+        public let problem: Problem
+        public let offset: Int
+
+        public var message: String {
+            switch problem {
+            case .expected(let expectation, let found):
+                let what: String
+                switch expectation {
+                case .value: what = "a value"
+                case .colon: what = "':' after an object key"
+                case .objectSeparator: what = "',' or '}' in an object"
+                case .arraySeparator: what = "',' or ']' in an array"
+                }
+                guard let found else { return "unexpected end of JSON, expected \(what)" }
+                if expectation == .value { return "unexpected character '\(Parser.printable(found))', expected \(what)" }
+                return "expected \(what)"
+            case .expectedKey: return "expected a string key"
+            case .invalidLiteral: return "invalid literal"
+            case .tooDeep(let limit): return "JSON nested deeper than \(limit) levels"
+            case .duplicateKey(let key): return "duplicate key \"\(key)\""
+            case .controlCharacter: return "control character in a string"
+            case .unterminatedString: return "unterminated string"
+            case .invalidEscape(let byte): return "invalid escape '\\\(Parser.printable(byte))'"
+            case .invalidUTF8: return "string is not valid UTF-8"
+            case .unpairedSurrogate: return "unpaired surrogate in \\u escape"
+            case .truncatedUnicodeEscape: return "truncated \\u escape"
+            case .invalidHexDigit: return "invalid hex digit in \\u escape"
+            case .invalidNumber: return "invalid number"
+            case .leadingZero: return "leading zero in a number"
+            case .trailingData: return "unexpected data after the JSON value"
+            }
+        }
+
+        public var description: String { "\(message) at byte \(offset)" }
     }
 
     /// The value of `key` in an object; nil for a missing key or a non-object.
@@ -75,33 +167,38 @@ enum StrictJSON: Equatable {
 
 private struct Parser {
     let bytes: UnsafeRawBufferPointer
+    let options: StrictJSON.Options
     var position = 0
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer, options: StrictJSON.Options) {
+        self.bytes = bytes
+        self.options = options
+    }
 
     typealias ParseError = StrictJSON.ParseError
 
-    func fail(_ message: String, at offset: Int? = nil) -> ParseError {
-        ParseError(message: message, offset: offset ?? position)
+    func fail(_ problem: ParseError.Problem, at offset: Int? = nil) -> ParseError {
+        ParseError(problem: problem, offset: offset ?? position)
     }
 
     var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     mutating func skipWhitespace() {
-        while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
-            position += 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
         }
     }
 
-    mutating func expect(_ byte: UInt8, _ what: String) throws(ParseError) {
-        guard current == byte else {
-            throw fail(current == nil ? "unexpected end of JSON, expected \(what)" : "expected \(what)")
-        }
+    mutating func expect(_ byte: UInt8, _ expectation: ParseError.Expectation) throws(ParseError) {
+        guard current == byte else { throw fail(.expected(expectation, found: current)) }
         position += 1
     }
 
     mutating func parseValue(depth: Int) throws(ParseError) -> StrictJSON {
-        guard let byte = current else { throw fail("unexpected end of JSON, expected a value") }
+        guard let byte = current else { throw fail(.expected(.value, found: nil)) }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -110,55 +207,53 @@ private struct Parser {
         case UInt8(ascii: "f"): try parseWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try parseWord("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw fail("unexpected character '\(Self.printable(byte))', expected a value")
+        default: throw fail(.expected(.value, found: byte))
         }
     }
 
-    mutating func parseObject(depth: Int) throws(ParseError) -> StrictJSON {
-        if depth > StrictJSON.maximumDepth { throw fail("JSON nested deeper than \(StrictJSON.maximumDepth) levels") }
-        position += 1  // {
-        var members: [(key: String, value: StrictJSON)] = []
-        var seen = Set<String>()
+    /// Opens an object or array at `depth`, failing past the nesting limit; true when it is empty
+    /// (the closing bracket consumed).
+    mutating func open(depth: Int, closedBy close: UInt8) throws(ParseError) -> Bool {
+        if depth > options.maximumDepth { throw fail(.tooDeep(limit: options.maximumDepth)) }
+        position += 1  // { or [
         skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            position += 1
-            return .object(members)
-        }
+        guard current == close else { return false }
+        position += 1
+        return true
+    }
+
+    mutating func parseObject(depth: Int) throws(ParseError) -> StrictJSON {
+        var members: [(key: String, value: StrictJSON)] = []
+        if try open(depth: depth, closedBy: UInt8(ascii: "}")) { return .object(members) }
+        var seen = Set<String>()
         while true {
             skipWhitespace()
             let keyOffset = position
-            guard current == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            guard current == UInt8(ascii: "\"") else { throw fail(.expectedKey) }
             let key = try parseString()
-            if !seen.insert(key).inserted {
-                throw fail("duplicate key \"\(key)\"", at: keyOffset)
+            if options.rejectsDuplicateKeys, !seen.insert(key).inserted {
+                throw fail(.duplicateKey(key), at: keyOffset)
             }
             skipWhitespace()
-            try expect(UInt8(ascii: ":"), "':' after an object key")
+            try expect(UInt8(ascii: ":"), .colon)
             skipWhitespace()
-            let value = try parseValue(depth: depth)
-            members.append((key, value))
+            members.append((key, try parseValue(depth: depth)))
             skipWhitespace()
             if current == UInt8(ascii: ",") { position += 1; continue }
-            try expect(UInt8(ascii: "}"), "',' or '}' in an object")
+            try expect(UInt8(ascii: "}"), .objectSeparator)
             return .object(members)
         }
     }
 
     mutating func parseArray(depth: Int) throws(ParseError) -> StrictJSON {
-        if depth > StrictJSON.maximumDepth { throw fail("JSON nested deeper than \(StrictJSON.maximumDepth) levels") }
-        position += 1  // [
         var elements: [StrictJSON] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "]") {
-            position += 1
-            return .array(elements)
-        }
+        if try open(depth: depth, closedBy: UInt8(ascii: "]")) { return .array(elements) }
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             if current == UInt8(ascii: ",") { position += 1; continue }
-            try expect(UInt8(ascii: "]"), "',' or ']' in an array")
+            try expect(UInt8(ascii: "]"), .arraySeparator)
             return .array(elements)
         }
     }
@@ -166,9 +261,9 @@ private struct Parser {
     mutating func parseWord(_ word: StaticString) throws(ParseError) {
         let start = position
         let count = word.utf8CodeUnitCount
-        guard bytes.count - position >= count else { throw fail("invalid literal", at: start) }
+        guard bytes.count - position >= count else { throw fail(.invalidLiteral(truncated: true), at: start) }
         for index in 0..<count where bytes[position + index] != word.utf8Start[index] {
-            throw fail("invalid literal", at: start)
+            throw fail(.invalidLiteral(truncated: false), at: start)
         }
         position += count
     }
@@ -177,96 +272,134 @@ private struct Parser {
         let start = position
         func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
         if current == UInt8(ascii: "-") { position += 1 }
+        if options.acceptsLooseNumbers {
+            var onlyDigits = true
+            while let byte = current {
+                if isDigit(byte) {
+                    position += 1
+                } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+                            || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
+                    onlyDigits = false
+                    position += 1
+                } else {
+                    break
+                }
+            }
+            let text = numberText(from: start)
+            // Digits alone always read as a Double (too large reads as infinity).
+            let hasDigit = position > start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0)
+            guard onlyDigits && hasDigit || Double(text) != nil
+            else { throw fail(.invalidNumber, at: start) }
+            return text
+        }
         if current == UInt8(ascii: "0") {
             position += 1
-            if isDigit(current) { throw fail("leading zero in a number", at: start) }
+            if isDigit(current) { throw fail(.leadingZero, at: start) }
         } else if isDigit(current) {
             while isDigit(current) { position += 1 }
         } else {
-            throw fail("invalid number", at: start)
+            throw fail(.invalidNumber, at: start)
         }
         if current == UInt8(ascii: ".") {
             position += 1
-            guard isDigit(current) else { throw fail("invalid number", at: start) }
+            guard isDigit(current) else { throw fail(.invalidNumber, at: start) }
             while isDigit(current) { position += 1 }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
-            guard isDigit(current) else { throw fail("invalid number", at: start) }
+            guard isDigit(current) else { throw fail(.invalidNumber, at: start) }
             while isDigit(current) { position += 1 }
         }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        return numberText(from: start)
     }
 
-    /// A string literal; the quotes are consumed. Escapes are decoded, raw bytes must be UTF-8.
+    func numberText(from start: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    }
+
+    /// The raw bytes `range` of a string literal as text: checked as UTF-8, or repaired when the
+    /// options say so.
+    func text(_ range: Range<Int>) throws(ParseError) -> String {
+        let run = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if options.repairsInvalidText { return String(decoding: run, as: UTF8.self) }
+        guard let text = String(validating: run, as: UTF8.self) else { throw fail(.invalidUTF8, at: range.lowerBound) }
+        return text
+    }
+
+    /// A string literal; the quotes are consumed. Escapes are decoded; raw bytes must be UTF-8
+    /// unless the options repair them.
     mutating func parseString() throws(ParseError) -> String {
         let start = position
         position += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
         var runStart = position
-        func flushRun(_ end: Int) throws(ParseError) {
-            guard runStart < end else { return }
-            let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])
-            guard let text = String(validating: run, as: UTF8.self) else {
-                throw fail("string is not valid UTF-8", at: runStart)
-            }
-            scalars.append(contentsOf: text.unicodeScalars)
-        }
-        while true {
-            guard let byte = current else { throw fail("unterminated string", at: start) }
+        // Fast path: no escapes.
+        while position < bytes.count {
+            let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(position)
+                let result = try text(runStart..<position)
                 position += 1
-                return String(scalars)
+                return result
             }
-            if byte < 0x20 { throw fail("control character in a string") }
-            if byte != UInt8(ascii: "\\") {
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw fail(.controlCharacter) }
+            position += 1
+        }
+        // Escapes: collect UTF-8, checking each raw run as it ends.
+        var decoded: [UInt8] = []
+        while true {
+            guard position < bytes.count else { throw fail(.unterminatedString, at: start) }
+            let byte = bytes[position]
+            if byte < 0x20 { throw fail(.controlCharacter) }
+            if byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
                 position += 1
                 continue
             }
-            try flushRun(position)
+            if !options.repairsInvalidText { _ = try text(runStart..<position) }
+            decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<position]))
             position += 1
-            guard let escape = current else { throw fail("unterminated string", at: start) }
+            if byte == UInt8(ascii: "\"") { return String(decoding: decoded, as: UTF8.self) }
+            guard position < bytes.count else { throw fail(.unterminatedString, at: start) }
+            let escape = bytes[position]
             position += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
-            case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
-            default: throw fail("invalid escape '\\\(Self.printable(escape))'", at: position - 2)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
+            case UInt8(ascii: "u"): decoded.append(contentsOf: try parseUnicodeEscape().utf8)
+            default: throw fail(.invalidEscape(escape), at: position - 2)
             }
             runStart = position
         }
     }
 
-    /// The scalar of a `\uXXXX` escape (the `\u` already consumed), joining surrogate pairs.
+    /// The scalar of a `\uXXXX` escape (the `\u` already consumed), joining surrogate pairs. An
+    /// unpaired surrogate is an error, or U+FFFD when the options repair text.
     mutating func parseUnicodeEscape() throws(ParseError) -> Unicode.Scalar {
         let escapeStart = position - 2
         let first = try parseHex4()
-        if (0xDC00...0xDFFF).contains(first) { throw fail("unpaired surrogate in \\u escape", at: escapeStart) }
-        if (0xD800...0xDBFF).contains(first) {
-            guard bytes.count - position >= 2, bytes[position] == UInt8(ascii: "\\"),
-                  bytes[position + 1] == UInt8(ascii: "u")
-            else { throw fail("unpaired surrogate in \\u escape", at: escapeStart) }
-            position += 2
-            let second = try parseHex4()
-            guard (0xDC00...0xDFFF).contains(second) else {
-                throw fail("unpaired surrogate in \\u escape", at: escapeStart)
+        if (0xD800...0xDFFF).contains(first) {
+            if first < 0xDC00, bytes.count - position >= 2, bytes[position] == UInt8(ascii: "\\"),
+               bytes[position + 1] == UInt8(ascii: "u") {
+                let saved = position
+                position += 2
+                let second = try parseHex4()
+                if (0xDC00...0xDFFF).contains(second) {
+                    return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
+                }
+                position = saved
             }
-            let value = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-            return Unicode.Scalar(value)!
+            guard options.repairsInvalidText else { throw fail(.unpairedSurrogate, at: escapeStart) }
+            return "\u{FFFD}"
         }
         return Unicode.Scalar(first)!
     }
 
     mutating func parseHex4() throws(ParseError) -> UInt32 {
-        guard bytes.count - position >= 4 else { throw fail("truncated \\u escape") }
+        guard bytes.count - position >= 4 else { throw fail(.truncatedUnicodeEscape) }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let byte = bytes[position]
@@ -275,7 +408,7 @@ private struct Parser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw fail("invalid hex digit in \\u escape")
+            default: throw fail(.invalidHexDigit)
             }
             value = value << 4 | digit
             position += 1
