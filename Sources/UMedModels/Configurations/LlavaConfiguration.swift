@@ -68,7 +68,7 @@ public struct LlavaConfiguration: Sendable {
             return try original(object, family: family, directory: directory, visionTower: visionTower, file: file.path)
         }
         throw ModelLoadingError.unsupportedModelType(
-            found: modelType, supported: ["llava"] + originalModelTypes.keys.sorted(), file: file.path)
+            found: modelType, supported: Set(["llava"] + originalModelTypes.keys).sorted(), file: file.path)
     }
 
     private static func huggingFace(_ object: [String: Any], file: String) throws -> LlavaConfiguration {

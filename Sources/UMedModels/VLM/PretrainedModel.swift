@@ -9,7 +9,7 @@ public enum PretrainedModel {
 
     /// Every `model_type` a generative checkpoint may declare.
     public static var supportedModelTypes: [String] {
-        (["llava"] + LlavaConfiguration.originalModelTypes.keys + TextConfiguration.supportedModelTypes).sorted()
+        Set(["llava"] + LlavaConfiguration.originalModelTypes.keys + TextConfiguration.supportedModelTypes).sorted()
     }
 
     /// Loads the checkpoint in `directory`; an unsupported `model_type` is an error naming the
