@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+@testable import UMedData
+
+final class PhantomTests: XCTestCase {
+    func testSameSeedGivesTheSameBytes() throws {
+        let first = PhantomGenerator(seed: 7), second = PhantomGenerator(seed: 7)
+        for index in 0..<30 {
+            let a = first.phantom(index: index), b = second.phantom(index: index)
+            XCTAssertEqual(try a.image.pngData(), try b.image.pngData(), "image \(index)")
+            XCTAssertEqual(a.findings, b.findings)
+        }
+        // An image depends only on its index, not on what was generated before.
+        XCTAssertEqual(first.phantom(index: 12).image, PhantomGenerator(seed: 7).phantom(index: 12).image)
+    }
+
+    func testDistinctSeedsDiffer() {
+        let a = PhantomGenerator(seed: 1), b = PhantomGenerator(seed: 2)
+        let differing = (0..<20).filter { a.phantom(index: $0).image != b.phantom(index: $0).image }.count
+        XCTAssertEqual(differing, 20)
+    }
+
+    func testBoxesAreInsideTheImageAndTightAroundTheLesion() {
+        for size in [64, 96] {
+            let generator = PhantomGenerator(seed: 3, size: size)
+            for index in 0..<250 {
+                let phantom = generator.phantom(index: index)
+                let image = phantom.image, background = phantom.background
+                XCTAssertEqual(image.width, size)
+                func differs(_ x: Int, _ y: Int) -> Bool { image.pixel(x: x, y: y) != background.pixel(x: x, y: y) }
+                var inside = Set<Int>()
+                for finding in phantom.findings {
+                    let box = finding.box
+                    XCTAssertTrue(box.x1 >= 0 && box.y1 >= 0 && Int(box.x2) <= size && Int(box.y2) <= size, "\(box)")
+                    XCTAssertGreaterThanOrEqual(box.width, 2)
+                    let x0 = Int(box.x1), y0 = Int(box.y1), x1 = Int(box.x2) - 1, y1 = Int(box.y2) - 1
+                    // Tight: each edge of the box runs through at least one lesion pixel.
+                    XCTAssertTrue((x0...x1).contains { differs($0, y0) }, "top edge of \(box) in phantom \(index)")
+                    XCTAssertTrue((x0...x1).contains { differs($0, y1) }, "bottom edge")
+                    XCTAssertTrue((y0...y1).contains { differs(x0, $0) }, "left edge")
+                    XCTAssertTrue((y0...y1).contains { differs(x1, $0) }, "right edge")
+                    for y in y0...y1 { for x in x0...x1 { inside.insert(y * size + x) } }
+                }
+                // Nothing outside the boxes differs from the lesion-free image.
+                let stray = (0..<(size * size)).filter { !inside.contains($0) && differs($0 % size, $0 / size) }
+                XCTAssertTrue(stray.isEmpty, "phantom \(index): \(stray.count) changed pixels outside the boxes")
+                if phantom.findings.isEmpty { XCTAssertEqual(image, background) }
+            }
+        }
+    }
+
+    func testModalitiesCategoriesNormalShareAndPairs() {
+        let generator = PhantomGenerator(seed: 11)
+        var modalities: [String: Int] = [:], categories: [String: Int] = [:]
+        var normal = 0, pairs = 0
+        let count = 900
+        for index in 0..<count {
+            let phantom = generator.phantom(index: index)
+            modalities[phantom.modality, default: 0] += 1
+            XCTAssertEqual(phantom.image.channels, phantom.modality == "endoscopy" ? 3 : 1)
+            if phantom.findings.isEmpty { normal += 1 }
+            if phantom.findings.count == 2 { pairs += 1 }
+            for finding in phantom.findings {
+                XCTAssertTrue(PhantomGenerator.categories[phantom.modality]!.contains(finding.category))
+                categories[finding.category, default: 0] += 1
+            }
+        }
+        XCTAssertEqual(Set(modalities.keys), Set(PhantomGenerator.modalities))
+        for (modality, images) in modalities { XCTAssertTrue((220...380).contains(images), "\(modality): \(images)") }
+        XCTAssertEqual(Set(categories.keys), Set(PhantomGenerator.categories.values.flatMap { $0 }))
+        XCTAssertTrue((0.15...0.25).contains(Double(normal) / Double(count)), "normal share \(normal)/\(count)")
+        XCTAssertTrue((0.08...0.22).contains(Double(pairs) / Double(count)), "two-finding share \(pairs)/\(count)")
+    }
+
+    func testSizesAndContrastVary() {
+        let generator = PhantomGenerator(seed: 5)
+        var sides: [Double] = [], contrasts: [Double] = []
+        for index in 0..<300 {
+            let phantom = generator.phantom(index: index)
+            for finding in phantom.findings {
+                sides.append(finding.box.width)
+                let box = finding.box
+                var total = 0.0, pixels = 0.0
+                for y in Int(box.y1)..<Int(box.y2) {
+                    for x in Int(box.x1)..<Int(box.x2) {
+                        total += abs(Double(phantom.image[x, y, 0]) - Double(phantom.background[x, y, 0]))
+                        pixels += 1
+                    }
+                }
+                contrasts.append(total / pixels)
+            }
+        }
+        XCTAssertLessThanOrEqual(sides.min()!, 5)
+        XCTAssertGreaterThanOrEqual(sides.max()!, 14)
+        XCTAssertLessThan(contrasts.min()!, 12, "some lesions are faint")
+        XCTAssertGreaterThan(contrasts.max()!, 40, "some lesions are obvious")
+    }
+
+    func testDatasetOnDiskIsValid() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("phantoms-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let summary = try PhantomDataset(generator: PhantomGenerator(seed: 9)).write(count: 40, to: directory)
+        XCTAssertEqual(summary.images, 40)
+        let records = try JSONLines.read(Record.self, from: directory.appendingPathComponent("records.jsonl"))
+        XCTAssertEqual(records.count, 40)
+        XCTAssertEqual(records.map(\.id), (0..<40).map(PhantomDataset.id))
+        XCTAssertTrue(records.allSatisfy { $0.source == "phantom" && $0.width == 64 })
+        XCTAssertEqual(try Image(contentsOf: directory.appendingPathComponent(records[3].image)),
+                       PhantomGenerator(seed: 9).phantom(index: 3).image)
+        let report = try MAUValidator(imageRoot: directory).validate(directory.appendingPathComponent("mau.jsonl"))
+        XCTAssertEqual(report.samples, 40)
+        XCTAssertEqual(report.problems, [])
+        let readme = try String(contentsOf: directory.appendingPathComponent("README.txt"), encoding: .utf8)
+        XCTAssertTrue(readme.contains("SYNTHETIC"))
+    }
+
+    func testSplitMix64IsTheReferenceSequence() {
+        // Reference values of SplitMix64 seeded with 0 (Vigna's splitmix64.c).
+        var rng = UMedData.SplitMix64(seed: 0)
+        XCTAssertEqual(rng.next(), 0xE220_A839_7B1D_CDAF)
+        XCTAssertEqual(rng.next(), 0x6E78_9E6A_A1B9_65F4)
+        XCTAssertEqual(UMedData.SplitMix64.hash("phantom/000001"), UMedData.SplitMix64.hash("phantom/000001"))
+        XCTAssertNotEqual(UMedData.SplitMix64.hash("phantom/000001"), UMedData.SplitMix64.hash("phantom/000002"))
+    }
+}
