@@ -22,17 +22,17 @@ struct CTAnatomy: PhantomAnatomy {
         lungs = [-1.0, 1.0].map { side in
             Blob(centerX: center + side * s * rng.uniform(0.18, 0.23), centerY: s * rng.uniform(0.28, 0.33),
                  radiusX: s * rng.uniform(0.09, 0.13), radiusY: s * rng.uniform(0.06, 0.09), softness: 0.1,
-                 irregularity: 0.06, rng: &rng)
+                 irregularity: 0.06, maxRotation: 0.2, rng: &rng)
         }
         liver = Blob(centerX: center - s * rng.uniform(0.14, 0.19), centerY: s * rng.uniform(0.48, 0.53),
                      radiusX: s * rng.uniform(0.15, 0.19), radiusY: s * rng.uniform(0.13, 0.16), softness: 0.06,
-                     irregularity: 0.05, rng: &rng)
+                     irregularity: 0.05, maxRotation: 0.2, rng: &rng)
         spleen = Blob(centerX: center + s * rng.uniform(0.22, 0.27), centerY: s * rng.uniform(0.47, 0.52),
-                      radiusX: s * 0.06, radiusY: s * 0.09, softness: 0.08, irregularity: 0.05, rng: &rng)
+                      radiusX: s * 0.06, radiusY: s * 0.09, softness: 0.08, irregularity: 0.05, maxRotation: 0.2, rng: &rng)
         kidneys = [-1.0, 1.0].map { side in
             Blob(centerX: center + side * s * rng.uniform(0.14, 0.18), centerY: s * rng.uniform(0.64, 0.69),
                  radiusX: s * rng.uniform(0.045, 0.06), radiusY: s * rng.uniform(0.065, 0.08), softness: 0.1,
-                 irregularity: 0.04, rng: &rng)
+                 irregularity: 0.04, maxRotation: 0.2, rng: &rng)
         }
         window = rng.uniform(0.9, 1.1)
     }
@@ -76,14 +76,14 @@ struct CTAnatomy: PhantomAnatomy {
             let point = kidney.randomInteriorPoint(fraction: 0.7, rng: &rng)
             let radius = size * rng.uniform(0.025, 0.045)
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius,
-                            softness: 0.15, irregularity: 0.05, rng: &rng)
+                            softness: 0.15, irregularity: 0.05, maxRotation: 0.2, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(50, 90), texture: 0.1, rng: &rng)
         default:  // lung nodule
             let lung = rng.pick(lungs)
             let point = lung.randomInteriorPoint(fraction: 0.6, rng: &rng)
             let radius = size * rng.uniform(0.02, 0.04)
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius * rng.uniform(0.85, 1.15),
-                            softness: 0.2, irregularity: 0.06, rng: &rng)
+                            softness: 0.2, irregularity: 0.06, maxRotation: 0.2, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(70, 120), texture: 0.1, rng: &rng)
         }
     }

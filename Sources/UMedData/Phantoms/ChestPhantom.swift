@@ -20,7 +20,7 @@ struct ChestAnatomy: PhantomAnatomy {
         lungs = [-1.0, 1.0].map { side in
             Blob(centerX: s * (0.5 + side * (spread + rng.uniform(-0.015, 0.015))), centerY: s * (top + rng.uniform(-0.02, 0.02)),
                  radiusX: s * rng.uniform(0.12, 0.155), radiusY: s * (height + rng.uniform(-0.02, 0.02)),
-                 softness: 0.12, irregularity: 0.04, rng: &rng)
+                 softness: 0.12, irregularity: 0.04, maxRotation: 0.2, rng: &rng)
         }
         heart = Blob(centerX: s * rng.uniform(0.5, 0.56), centerY: s * rng.uniform(0.6, 0.66),
                      radiusX: s * rng.uniform(0.1, 0.14), radiusY: s * rng.uniform(0.1, 0.13), softness: 0.2)

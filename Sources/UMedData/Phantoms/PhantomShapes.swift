@@ -19,11 +19,12 @@ struct Blob {
         self.softness = softness
     }
 
-    /// A blob with random rotation and lobulation of amplitude up to `irregularity`.
+    /// A blob turned by a random angle up to `maxRotation` radians either way (default: any
+    /// angle), lobulated with amplitude up to `irregularity`.
     init(centerX: Double, centerY: Double, radiusX: Double, radiusY: Double, softness: Double,
-         irregularity: Double, rng: inout SplitMix64) {
+         irregularity: Double, maxRotation: Double = 1.5707963267948966, rng: inout SplitMix64) {
         self.init(centerX: centerX, centerY: centerY, radiusX: radiusX, radiusY: radiusY, softness: softness)
-        let angle = rng.uniform(0, 3.141592653589793)
+        let angle = rng.uniform(-maxRotation, maxRotation)
         rotation = (PhantomMath.cos(angle), PhantomMath.sin(angle))
         lobes = (rng.uniform(-1, 1) * irregularity, rng.uniform(-1, 1) * irregularity,
                  rng.uniform(-1, 1) * irregularity * 0.6, rng.uniform(-1, 1) * irregularity * 0.6)
