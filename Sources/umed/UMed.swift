@@ -6,7 +6,8 @@ struct UMed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "umed",
         abstract: "Find, show and explain abnormalities with medical vision-language models.",
-        subcommands: [Doctor.self, Bench.self, Tokenize.self, Forward.self, Embed.self, Generate.self, Fuzz.self])
+        subcommands: [Doctor.self, Bench.self, Tokenize.self, Forward.self, Embed.self, Generate.self,
+                      Mau.self, Fuzz.self])
 
     static func main() {
         Runtime.tuneAllocatorForTensors()
