@@ -4,5 +4,5 @@ import ArgumentParser
 struct Mau: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build and inspect MAU (Medical Abnormalities Unveiling) data.",
-        subcommands: [MauImport.self])
+        subcommands: [MauImport.self, MauBuild.self, MauValidate.self, MauStats.self, MauDraw.self])
 }
