@@ -34,7 +34,9 @@ struct MauValidate: ParsableCommand {
             return
         }
         print("\(file): \(report.samples) samples, \(report.problems.count) problems")
-        for problem in report.problems.prefix(maxProblems) { print("  \(file):\(problem)") }
+        for problem in report.problems.prefix(maxProblems) {
+            print("  \(file):\(problem.line):" + (problem.id.map { " (\($0))" } ?? "") + " " + problem.message)
+        }
         if report.problems.count > maxProblems { print("  … and \(report.problems.count - maxProblems) more") }
         throw ExitCode(1)
     }
