@@ -37,3 +37,16 @@ final class FuzzTests: XCTestCase {
         XCTAssertGreaterThan(report.rejected, 0, "\(report)")
     }
 }
+
+final class PNGChunkRepairTests: XCTestCase {
+    func testRepairRecomputesChunkChecksums() throws {
+        let original = [UInt8](try Data(contentsOf: ImageFixtures.url("rgb_37x53.png")))
+        XCTAssertEqual(FuzzTarget.png.prepared(original, index: 0), original, "a valid PNG's CRCs are already right")
+        var damaged = original
+        damaged[8 + 8 + 13] ^= 0x55   // IHDR's CRC (after length, type and 13 data bytes)
+        XCTAssertThrowsError(try ImageCodec.decode(Data(damaged)))
+        XCTAssertEqual(FuzzTarget.png.prepared(damaged, index: 1), damaged, "odd inputs keep their CRCs")
+        XCTAssertEqual(FuzzTarget.png.prepared(damaged, index: 0), original)
+        XCTAssertEqual(FuzzTarget.jpeg.prepared(damaged, index: 0), damaged)
+    }
+}

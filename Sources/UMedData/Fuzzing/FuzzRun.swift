@@ -34,7 +34,7 @@ extension FuzzTarget {
         let clock = ContinuousClock()
         let start = clock.now
         for index in 0..<count {
-            let input = fuzzer.next()
+            let input = prepared(fuzzer.next(), index: index)
             let before = clock.now
             do {
                 if try execute(input) { report.accepted += 1 } else { report.rejected += 1 }

@@ -16,6 +16,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         public var description: String
     }
 
+    /// The input as the target receives it: for PNG, every other input gets its chunk CRCs
+    /// repaired so mutations reach past the checksum (the others test the checksum path).
+    public func prepared(_ input: [UInt8], index: Int) -> [UInt8] {
+        self == .png && index % 2 == 0 ? PNGChunkRepair.repaired(input) : input
+    }
+
     /// Runs the target on `input`: true when accepted, false when rejected cleanly (a thrown
     /// parse or decode error); throws `InvariantViolation` when the result is inconsistent.
     public func execute(_ input: [UInt8]) throws -> Bool {
