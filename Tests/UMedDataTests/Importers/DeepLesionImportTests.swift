@@ -6,7 +6,7 @@ final class DeepLesionImportTests: XCTestCase {
     static let header = "File_name,Patient_index,Study_index,Series_ID,Key_slice_index,Measurement_coordinates,Bounding_boxes,Lesion_diameters_Pixel_,Normalized_lesion_location,Coarse_lesion_type,Possibly_noisy,Slice_range,Spacing_mm_px_,Image_size,DICOM_windows,Patient_gender,Patient_age,Train_Val_Test"
 
     /// DL_info.csv rows as published: quoted comma lists for multi-value fields.
-    let info = header + """
+    static let info = header + """
 
         000001_01_01_109.png,1,1,1,109,"233.537, 95.0204, 234.057, 106.977, 231.169, 101.605, 236.252, 101.143","226.169, 90.0159, 241.42, 112.072","11.9804, 5.08107","0.44208, 0.211779, 0.490764",3,0,"103, 115","0.488281, 0.488281, 5","512, 512","-175, 275",F,62,1
         000001_01_01_109.png,1,1,1,109,"1, 2, 3, 4","300.5, 300, 340, 360.25","11, 5","0.5, 0.5, 0.5",-1,0,"103, 115","0.488281, 0.488281, 5","512, 512","-175, 275",F,62,1
@@ -19,7 +19,7 @@ final class DeepLesionImportTests: XCTestCase {
 
     func makeTree() throws -> ImportTestTree {
         let tree = try ImportTestTree(self)
-        try tree.write("DL_info.csv", info)
+        try tree.write("DL_info.csv", Self.info)
         var slice = Image16(width: 512, height: 512, channels: 1, samples: Array(repeating: 32768 - 1000, count: 512 * 512))
         slice[0, 0, 0] = 32768 + 50
         let png = try slice.pngData()

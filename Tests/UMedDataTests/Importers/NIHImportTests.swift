@@ -5,7 +5,7 @@ import XCTest
 final class NIHImportTests: XCTestCase {
     /// BBox_List_2017.csv as published: the bracketed header spills over columns and rows end with
     /// empty columns.
-    let boxList = """
+    static let boxList = """
         Image Index,Finding Label,Bbox [x,y,w,h],,,
         00013118_008.png,Atelectasis,225.084745762712,547.019216763771,86.7796610169491,79.1864406779661,,,
         00013118_008.png,Infiltrate,600,300.5,200.25,180,,,
@@ -18,7 +18,7 @@ final class NIHImportTests: XCTestCase {
 
         """
 
-    let dataEntry = """
+    static let dataEntry = """
         Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],
         00013118_008.png,Atelectasis|Infiltration,8,13118,58,M,PA,2992,2991,0.143,0.143
         00013118_009.png,Mass,9,13118,58,M,PA,2992,2991,0.143,0.143
@@ -29,8 +29,8 @@ final class NIHImportTests: XCTestCase {
 
     func makeTree(withDataEntry: Bool = true) throws -> ImportTestTree {
         let tree = try ImportTestTree(self)
-        try tree.write("BBox_List_2017.csv", boxList)
-        if withDataEntry { try tree.write("Data_Entry_2017.csv", dataEntry) }
+        try tree.write("BBox_List_2017.csv", Self.boxList)
+        if withDataEntry { try tree.write("Data_Entry_2017.csv", Self.dataEntry) }
         try tree.writePNG("images_001/images/00013118_008.png", width: 1024, height: 1024)
         try tree.writePNG("images_001/images/00013118_009.png", width: 1024, height: 1024)
         try tree.writePNG("images_002/images/00014716_007.png", width: 1024, height: 1024)
