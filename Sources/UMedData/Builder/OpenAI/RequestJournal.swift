@@ -1,0 +1,77 @@
+import Foundation
+
+/// One line of the builder's journal: what happened to one request of one sample.
+public struct JournalEntry: Codable, Equatable, Sendable {
+    public enum Event: String, Codable, Sendable {
+        /// A request is about to be sent (paid unless it fails).
+        case sent
+        /// A response arrived and is in the cache.
+        case paid
+        /// The response came from the cache: nothing was paid.
+        case cached
+        /// An attempt failed (the error says why; retried unless `final`).
+        case failed
+        /// The sample was written to the output.
+        case done
+    }
+
+    public var time: Date
+    public var id: String
+    public var step: String
+    public var event: Event
+    public var key: String?
+    public var attempt: Int?
+    public var usage: TokenUsage?
+    public var error: String?
+
+    public init(id: String, step: String, event: Event, key: String? = nil, attempt: Int? = nil,
+                usage: TokenUsage? = nil, error: String? = nil, time: Date = Date()) {
+        self.time = time
+        self.id = id
+        self.step = step
+        self.event = event
+        self.key = key
+        self.attempt = attempt
+        self.usage = usage
+        self.error = error
+    }
+}
+
+/// The append-only journal of a build (JSON Lines, each line flushed to disk as written). A kill
+/// at any moment loses at most the requests in flight: the paid responses are in the cache and
+/// the finished samples in the output. Read back, it gives the tokens and requests already spent.
+public actor RequestJournal {
+    public let url: URL
+    private let appender: JSONLinesAppender
+
+    public init(url: URL) throws {
+        RequestJournal.dropCutOffLine(url)
+        self.url = url
+        appender = try JSONLinesAppender(url: url)
+    }
+
+    /// A last line without its newline (a write cut by a kill) is removed before appending.
+    static func dropCutOffLine(_ url: URL) {
+        guard let data = try? Data(contentsOf: url), let last = data.last, last != UInt8(ascii: "\n") else { return }
+        let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? data.startIndex
+        guard let handle = try? FileHandle(forWritingTo: url) else { return }
+        try? handle.truncate(atOffset: UInt64(keep - data.startIndex))
+        try? handle.close()
+    }
+
+    public func append(_ entry: JournalEntry) throws { try appender.append(entry) }
+
+    /// The entries of the journal at `url` (none if it does not exist); a cut-off last line is ignored.
+    public static func entries(at url: URL) throws -> [JournalEntry] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let decoder = JSONDecoder()
+        guard let data = try? Data(contentsOf: url) else { throw RecordError.unreadable(file: url.path, problem: "cannot read") }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(JournalEntry.self, from: Data($0)) }
+    }
+
+    /// Requests sent (retries included, as the budget counts them) and tokens used, over the entries.
+    public static func spent(_ entries: [JournalEntry]) -> (requests: Int, tokens: Int) {
+        let sent = entries.filter { $0.event == .sent }.count
+        return (sent, entries.filter { $0.event == .paid }.reduce(0) { $0 + ($1.usage?.totalTokens ?? 0) })
+    }
+}
