@@ -30,6 +30,7 @@ extension FuzzTarget {
     public func fuzz(seeds: [[UInt8]], count: Int, seed: UInt64, maxLength: Int = 1 << 20,
                      progressInterval: Int = 10_000, progress: (FuzzReport) -> Void = { _ in }) -> FuzzReport {
         var fuzzer = MutationFuzzer(seeds: seeds, seed: seed, maxLength: maxLength)
+        defer { tearDown() }
         var report = FuzzReport(target: self, seed: seed)
         let clock = ContinuousClock()
         let start = clock.now

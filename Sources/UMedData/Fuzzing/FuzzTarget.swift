@@ -6,6 +6,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case boxParser = "box-parser"
     case png
     case jpeg
+    // The importers' annotation parsers (`ImporterFuzzing`): each input is one annotation file.
+    case nihCSV = "nih-csv"
+    case deeplesionCSV = "deeplesion-csv"
+    case kvasirJSON = "kvasir-json"
+    case cocoJSON = "coco-json"
+    case yoloLabels = "yolo-labels"
+    case vocXML = "voc-xml"
+
+    /// Whether the target feeds an importer (its inputs are annotation files in a temporary tree).
+    public var isImporter: Bool {
+        switch self {
+        case .boxParser, .png, .jpeg: false
+        default: true
+        }
+    }
+
+    /// Whether the target has built-in seed inputs (it then needs no seed folder).
+    public var hasBuiltInSeeds: Bool { self == .boxParser || isImporter }
 
     /// Pixel limit for decoder targets: mutated headers declaring huge images must be refused
     /// before allocating, and accepted ones stay cheap.
@@ -48,7 +66,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 throw InvariantViolation(description: "decoded a \(samples.width)×\(samples.height) image")
             }
             return true
+        case .nihCSV, .deeplesionCSV, .kvasirJSON, .cocoJSON, .yoloLabels, .vocXML:
+            return try ImporterFuzzing.tree(self).execute(input)
         }
+    }
+
+    /// Removes what the target set up for `execute` (the importers' temporary trees).
+    public func tearDown() {
+        if isImporter { ImporterFuzzing.release(self) }
     }
 
     /// Whether a file is a seed for this target, by extension.
@@ -58,13 +83,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .boxParser: return fileExtension == "txt"
         case .png: return fileExtension == "png"
         case .jpeg: return fileExtension == "jpg" || fileExtension == "jpeg"
+        case .nihCSV, .deeplesionCSV: return fileExtension == "csv"
+        case .kvasirJSON, .cocoJSON: return fileExtension == "json"
+        case .yoloLabels: return fileExtension == "txt"
+        case .vocXML: return fileExtension == "xml"
         }
     }
 
     /// The seed inputs for this target in `directory` (sorted by name), plus the built-in ones
-    /// of the box parser.
+    /// of the box parser and the importers.
     public func seeds(in directory: URL?) throws -> [[UInt8]] {
-        var seeds = self == .boxParser ? Self.boxParserSeeds : []
+        var seeds = self == .boxParser ? Self.boxParserSeeds : ImporterFuzzing.seeds(self)
         if let directory {
             let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
                 .filter(isSeedFile).sorted { $0.lastPathComponent < $1.lastPathComponent }

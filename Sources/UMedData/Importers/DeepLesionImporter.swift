@@ -80,7 +80,8 @@ public struct DeepLesionImporter {
             collector.skip(location, "unparsable field: File_name \"\(name)\"")
             return nil
         }
-        guard let size = CSVReader.numbers(in: row[columns.size]), size.count == 2, size[0] >= 1, size[1] >= 1 else {
+        guard let size = CSVReader.numbers(in: row[columns.size]), size.count == 2,
+              size.allSatisfy({ $0 >= 1 && $0 <= Self.maxImageSide }) else {
             collector.skip(location, "unparsable field: Image_size \"\(row[columns.size])\"")
             return nil
         }
@@ -103,6 +104,10 @@ public struct DeepLesionImporter {
         let patient = row[columns.patient].isEmpty ? String(name.prefix(6)) : ImportNames.zeroPadded(row[columns.patient], width: 6)
         return Slice(image: image, width: Int(size[0]), height: Int(size[1]), split: split, patient: patient, extra: extra)
     }
+
+    /// The largest Image_size side accepted (larger is an unparsable field; it also keeps the
+    /// conversion to Int from trapping on values such as 1e30, found by `umed fuzz`).
+    static let maxImageSide = Double(1 << 20)
 
     /// `PPPPPP_SS_RR_KKK.png` → `Images_png/PPPPPP_SS_RR/KKK.png`.
     static func imagePath(_ fileName: String) -> String? {

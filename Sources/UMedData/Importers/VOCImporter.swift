@@ -22,10 +22,15 @@ public struct VOCImporter {
         let splits = Self.imageSets(options)
         for file in files.filter({ $0.lowercased().hasSuffix(".xml") }).sorted() {
             let xmlPath = "Annotations/\(file)"
-            guard let parser = XMLParser(contentsOf: options.url(xmlPath)) else {
+            guard let data = try? Data(contentsOf: options.url(xmlPath)) else {
                 collector.skip(xmlPath, "unreadable annotation file")
                 continue
             }
+            if let line = Self.invalidUTF8Line(data) {
+                collector.skip("\(xmlPath):\(line)", "unparsable field: not valid UTF-8")
+                continue
+            }
+            let parser = XMLParser(data: data)
             let document = VOCDocument()
             parser.delegate = document
             guard parser.parse() else {
@@ -61,6 +66,32 @@ public struct VOCImporter {
                           findings: findings, annotated: !document.objects.isEmpty)
         }
         return collector.finish()
+    }
+
+    /// The 1-based line of the first invalid UTF-8 sequence in a file that does not declare another
+    /// encoding (a UTF-16 byte-order mark or an `encoding="…"` other than UTF-8), else nil.
+    /// FoundationXML's parser traps on an element name that is not valid UTF-8 (found by
+    /// `umed fuzz --target voc-xml`), so such files are skipped before parsing.
+    static func invalidUTF8Line(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) { return nil }
+        if bytes.starts(with: Array("<?xml".utf8)) {
+            let prolog = String(decoding: bytes.prefix(while: { $0 != UInt8(ascii: ">") }), as: UTF8.self).lowercased()
+            if let range = prolog.range(of: "encoding") {
+                let value = prolog[range.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
+                if !value.hasPrefix("utf-8") && !value.hasPrefix("utf8") { return nil }
+            }
+        }
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var line = 1
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): if scalar == "\n" { line += 1 }
+            case .emptyInput: return nil
+            case .error: return line
+            }
+        }
     }
 
     /// Stem → split from `ImageSets/Main/{train,val,test}.txt`.
