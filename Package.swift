@@ -45,6 +45,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -65,7 +67,12 @@ let package = Package(
         .target(
             name: "CImageIO",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
-        .target(name: "UMedData", dependencies: ["UMedTensor", "CImageIO"]),
+        .target(
+            name: "UMedData",
+            dependencies: [
+                "UMedTensor", "CImageIO",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .executableTarget(
             name: "umed",
             dependencies: [
@@ -82,7 +89,8 @@ let package = Package(
             name: "UMedModelsTests", dependencies: ["UMedModels", "UMedData"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "UMedDataTests", dependencies: ["UMedData"],
+            name: "UMedDataTests",
+            dependencies: ["UMedData", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17

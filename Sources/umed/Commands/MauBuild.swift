@@ -40,14 +40,16 @@ struct MauBuild: ParsableCommand {
     @Option(help: "How many skipped records to list.")
     var maxProblems = 10
 
+    @OptionGroup(title: "OpenAI-compatible generator (--generator openai)")
+    var api: OpenAIOptions
+
     func validate() throws {
-        if generator == .openai {
-            throw ValidationError("--generator openai is not yet implemented in this build; use --generator template")
-        }
+        if generator == .openai { try api.validate() }
         guard FileManager.default.fileExists(atPath: records) else { throw ValidationError("--records \(records) does not exist") }
     }
 
     func run() throws {
+        if generator == .openai { return try runOpenAI() }
         let templateSet = try templates.map { try PromptTemplates(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? .builtIn
         let builder = MAUBuilder(generator: TemplateGenerator(templates: templateSet, seed: seed),
                                  imageRoot: URL(fileURLWithPath: root, isDirectory: true))

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends one chat-completions request over HTTP (AsyncHTTPClient) and classifies what went wrong:
+/// no retries, no cache here (see `ChatCaller`). The whole exchange, body included, is bounded by
+/// `timeout`. The key is sent only in the Authorization header and removed from any error text.
+public final class OpenAIClient: Sendable {
+    public let endpoint: Endpoint
+    public let timeout: TimeInterval
+    public let maxResponseBytes: Int
+    private let apiKey: APIKey?
+    private let http: HTTPClient
+
+    public init(endpoint: Endpoint, apiKey: APIKey?, timeout: TimeInterval = 120, maxResponseBytes: Int = 16 << 20,
+                httpClient: HTTPClient = .shared) {
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
+        http = httpClient
+    }
+
+    /// One attempt; throws `RequestFailure`.
+    public func send(_ request: ChatRequest) async throws -> ChatResponse {
+        let body: Data
+        do { body = try request.body() } catch { throw RequestFailure.malformed("cannot encode the request: \(error)") }
+        var http = HTTPClientRequest(url: endpoint.chatCompletionsURL)
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: "application/json")
+        http.headers.add(name: "Accept", value: "application/json")
+        if let apiKey { http.headers.add(name: "Authorization", value: apiKey.authorizationHeader) }
+        http.body = .bytes(ByteBuffer(bytes: body))
+        let client = self.http, prepared = http, limit = maxResponseBytes, seconds = timeout
+        do {
+            return try await withThrowingTaskGroup(of: ChatResponse?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(prepared, timeout: .milliseconds(Int64(seconds * 1000)))
+                    let bytes = try await response.body.collect(upTo: limit)
+                    let data = Data(bytes.readableBytesView)
+                    guard (200..<300).contains(Int(response.status.code)) else {
+                        let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.parseRetryAfter($0) }
+                        throw RequestFailure.http(status: Int(response.status.code), retryAfter: retryAfter,
+                                                  body: String(decoding: data.prefix(300), as: UTF8.self))
+                    }
+                    do { return try ChatResponse.decode(data) } catch {
+                        throw RequestFailure.malformed("\(data.count) bytes that are not a chat completion")
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else { throw RequestFailure.timeout }
+                return response
+            }
+        } catch let failure as RequestFailure {
+            throw redacted(failure)
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: throw RequestFailure.timeout
+            default: throw RequestFailure.connection(redact("\(error)"))
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RequestFailure.connection(redact("\(error)"))
+        }
+    }
+
+    private func redact(_ text: String) -> String { apiKey?.redact(text) ?? text }
+
+    private func redacted(_ failure: RequestFailure) -> RequestFailure {
+        switch failure {
+        case .http(let status, let retryAfter, let body): return .http(status: status, retryAfter: retryAfter, body: redact(body))
+        case .connection(let text): return .connection(redact(text))
+        case .malformed(let text): return .malformed(redact(text))
+        case .timeout: return .timeout
+        }
+    }
+}
+
+/// A chat-completions call that survives the real world: answered from the content-addressed cache
+/// when it was paid before; otherwise sent within the budget, retried per `policy`, cached
+/// atomically and journalled (sent / paid / failed / cached) with its token usage.
+public struct ChatCaller: Sendable {
+    public var send: @Sendable (ChatRequest) async throws -> ChatResponse
+    public var cache: ResponseCache
+    public var journal: RequestJournal
+    public var budget: Budget
+    public var policy: RetryPolicy
+    public var seed: UInt64
+
+    public init(send: @escaping @Sendable (ChatRequest) async throws -> ChatResponse, cache: ResponseCache,
+                journal: RequestJournal, budget: Budget, policy: RetryPolicy = RetryPolicy(), seed: UInt64 = 0) {
+        self.send = send
+        self.cache = cache
+        self.journal = journal
+        self.budget = budget
+        self.policy = policy
+        self.seed = seed
+    }
+
+    /// The response to `request` for sample `id`; throws the last `RequestFailure`, `Budget.Exhausted`
+    /// or a journal/cache write error.
+    public func complete(_ request: ChatRequest, id: String, step: String) async throws -> ChatResponse {
+        let key = request.cacheKey
+        if let cached = cache.response(for: key) {
+            try await journal.append(JournalEntry(id: id, step: step, event: .cached, key: key))
+            return cached
+        }
+        var rng = SplitMix64(seed: seed, key: key)
+        var attempt = 0
+        while true {
+            attempt += 1
+            try await budget.reserveRequest()
+            try await journal.append(JournalEntry(id: id, step: step, event: .sent, key: key, attempt: attempt))
+            do {
+                let response = try await send(request)
+                try cache.store(response, for: key)
+                await budget.record(response.usage)
+                try await journal.append(JournalEntry(id: id, step: step, event: .paid, key: key, attempt: attempt, usage: response.usage))
+                return response
+            } catch let failure as RequestFailure {
+                try await journal.append(JournalEntry(id: id, step: step, event: .failed, key: key, attempt: attempt,
+                                                      error: failure.description))
+                guard policy.shouldRetry(failure, attempt: attempt) else { throw failure }
+                let delay = policy.delay(after: attempt, failure: failure, using: &rng)
+                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            }
+        }
+    }
+}
