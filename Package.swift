@@ -42,11 +42,13 @@ let package = Package(
         .library(name: "UMedNN", targets: ["UMedNN"]),
         .library(name: "UMedModels", targets: ["UMedModels"]),
         .library(name: "UMedData", targets: ["UMedData"]),
+        .library(name: "UMedTraining", targets: ["UMedTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .target(
@@ -73,10 +75,13 @@ let package = Package(
                 "UMedTensor", "CImageIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
+        .target(
+            name: "UMedTraining",
+            dependencies: ["UMedTensor", "UMedNN", "UMedModels", "UMedData", "Yams"]),
         .executableTarget(
             name: "umed",
             dependencies: [
-                "UMedTensor", "UMedNN", "UMedModels", "UMedData",
+                "UMedTensor", "UMedNN", "UMedModels", "UMedData", "UMedTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -92,6 +97,9 @@ let package = Package(
             name: "UMedDataTests",
             dependencies: ["UMedData", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "UMedTrainingTests",
+            dependencies: ["UMedTraining", "UMedData", "UMedModels"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,6 @@
+import XCTest
+@testable import UMedTraining
+
+final class UMedTrainingTargetTests: XCTestCase {
+    func testTargetLinks() { XCTAssertTrue(true) }
+}
