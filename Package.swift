@@ -83,6 +83,8 @@ let package = Package(
             dependencies: [
                 "UMedTensor", "UMedNN", "UMedModels", "UMedData", "UMedTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `umed bench builder` runs an instant chat-completions server on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .testTarget(
             name: "UMedTensorTests", dependencies: ["UMedTensor"],
