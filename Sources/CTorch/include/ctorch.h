@@ -255,6 +255,36 @@ typedef enum { CT_BENCH_ADD = 0, CT_BENCH_MATMUL = 1 } ct_bench_op;
    a warm-up, and reports the wall time in seconds. */
 int ct_bench_loop(int op, int64_t n, int64_t iterations, double *seconds);
 
+/* ==== autograd extras: gradient checkpointing and autocast (autograd_extras.cpp) ==== */
+
+/* The body of a checkpointed block. It receives input_count new handles in inputs (it owns them and
+   frees them) and returns its outputs as a malloc'ed array of *output_count new handles, which the
+   caller takes over (the array and the handles). Returns 0, or non-zero when it failed. */
+typedef int (*ct_checkpoint_body)(void *context, const ct_tensor *inputs, size_t input_count,
+                                  ct_tensor **outputs, size_t *output_count);
+/* Gradient checkpointing, as torch.utils.checkpoint with use_reentrant=True and
+   preserve_rng_state=True: runs body(context, inputs) once without recording a graph and returns
+   its outputs (*outputs: a malloc'ed array of *output_count handles; free each handle with
+   ct_tensor_free and the array with free()) attached to one autograd node. In backward the node
+   re-runs body with gradient recording on, over detached copies of the inputs (requiring grad as
+   the originals), under the RNG state (global CPU generator, CUDA generators of the inputs'
+   devices) and autocast state of the first run; back-propagates the incoming gradients through the
+   recomputation, so parameters used in body accumulate .grad; and returns the inputs' gradients.
+   Unlike PyTorch, the node is made even when no input requires grad (parameters inside still get
+   gradients). release(context) runs exactly once: when the node is destroyed, or before returning
+   when no node is made or the call fails. */
+int ct_checkpoint(const ct_tensor *inputs, size_t count, ct_checkpoint_body body, void *context,
+                  void (*release)(void *context), ct_tensor **outputs, size_t *output_count);
+
+/* Autocast (torch.autocast) for one device type (CT_CPU or CT_CUDA) on this thread: whether it is
+   on, and the lower-precision dtype it casts to (ct_dtype). */
+int ct_autocast_state(int32_t device_type, int *enabled, int32_t *dtype);
+int ct_set_autocast(int32_t device_type, int enabled, int32_t dtype);
+/* Entering and leaving an autocast region, as torch.autocast does: casts of weights are cached
+   while any region is open; leaving the outermost one clears the cache. */
+int ct_autocast_enter(void);
+int ct_autocast_exit(void);
+
 #ifdef __cplusplus
 }
 #endif
