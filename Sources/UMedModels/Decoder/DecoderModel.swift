@@ -9,6 +9,10 @@ public final class DecoderModel: Module {
     public let layers: ModuleList<DecoderLayer>
     public let norm: RMSNorm
     public let rotaryEmbedding: RotaryEmbedding
+    /// Whether each layer runs as a gradient checkpoint while gradients are recorded and the
+    /// forward starts from an empty KV cache without attention capture (training): its activations
+    /// are recomputed in backward instead of kept (less memory, one more forward per layer).
+    public var usesGradientCheckpointing = false
 
     public init(
         configuration: TextConfiguration, initialization: WeightInitialization = .random(nil),
@@ -54,10 +58,17 @@ public final class DecoderModel: Module {
         let rotary = rotaryEmbedding.cosineAndSine(positions: step.positions, dtype: hidden.dtype)
         let captured = Set(attentionCapture?.layerIndices(layerCount: layers.count) ?? [])
         var attentions: [CapturedAttention] = []
+        let checkpointing = usesGradientCheckpointing && Tensor.isGradEnabled && cache.isEmpty && captured.isEmpty
         for (index, layer) in layers.enumerated() {
+            let mask = step.additiveMask(slidingWindow: layer.selfAttention.slidingWindow)
+            if checkpointing {
+                hidden = checkpointedLayer(index, hidden, rotary: rotary, mask: mask, newCount: step.newCount,
+                                           cache: &cache)
+                continue
+            }
             let (output, probabilities) = layer(
-                hidden, rotary: rotary, mask: step.additiveMask(slidingWindow: layer.selfAttention.slidingWindow),
-                cache: &cache, layerIndex: index, returnProbabilities: captured.contains(index))
+                hidden, rotary: rotary, mask: mask, cache: &cache, layerIndex: index,
+                returnProbabilities: captured.contains(index))
             hidden = output
             if let probabilities, let attentionCapture {
                 attentions.append(CapturedAttention(
@@ -66,5 +77,24 @@ public final class DecoderModel: Module {
         }
         cache.commit(count: step.newCount, paddingMask: step.paddingMask)
         return (norm(hidden), attentions)
+    }
+
+    /// Layer `index` as a gradient checkpoint. Inside, the layer writes into a scratch cache of its
+    /// own (the body runs again in backward); its keys and values come out as outputs and go into
+    /// `cache` as the plain layer would have put them.
+    private func checkpointedLayer(
+        _ index: Int, _ hidden: Tensor, rotary: (cos: Tensor, sin: Tensor), mask: Tensor?, newCount: Int,
+        cache: inout KVCache
+    ) -> Tensor {
+        let layer = layers[index], layerCount = layers.count
+        let outputs = Tensor.checkpointed([hidden]) { inputs in
+            var scratch = KVCache(layerCount: layerCount)
+            let (output, _) = layer(
+                inputs[0], rotary: rotary, mask: mask, cache: &scratch, layerIndex: index, returnProbabilities: false)
+            scratch.commit(count: newCount, paddingMask: nil)
+            return [output, scratch.keys(layer: index)!, scratch.values(layer: index)!]
+        }
+        _ = cache.append(layer: index, keys: outputs[1], values: outputs[2])
+        return outputs[0]
     }
 }

@@ -79,6 +79,9 @@ public final class VisionEncoderLayer: Module, UnaryLayer {
 /// The stack of ViT blocks (key "layers.N").
 public final class VisionEncoder: Module {
     public let layers: ModuleList<VisionEncoderLayer>
+    /// Whether each layer runs as a gradient checkpoint while gradients are recorded: its
+    /// activations are recomputed in backward instead of kept (less memory, one more forward).
+    public var usesGradientCheckpointing = false
 
     public init(
         layerCount: Int, hiddenSize: Int, intermediateSize: Int, headCount: Int, activation: Activation,
@@ -101,7 +104,11 @@ public final class VisionEncoder: Module {
         let limit = Swift.min(layerLimit ?? layers.count, layers.count)
         var states = [input]
         states.reserveCapacity(limit + 1)
-        for layer in layers.prefix(limit) { states.append(layer(states[states.count - 1])) }
+        let checkpointing = usesGradientCheckpointing && Tensor.isGradEnabled
+        for layer in layers.prefix(limit) {
+            let input = states[states.count - 1]
+            states.append(checkpointing ? Tensor.checkpointed(input) { layer($0) } : layer(input))
+        }
         return states
     }
 }
