@@ -1,0 +1,129 @@
+import Foundation
+
+/// Where training samples come from, decoded on demand (never the whole data set in memory).
+public protocol SFTSampleSource {
+    var count: Int { get }
+    func sample(at index: Int) throws -> (sample: MAUSample, image: Image)
+}
+
+/// A MAU JSON Lines file and the root its image paths are relative to. The file is read once at
+/// creation, streaming, to check every line and note where each sample's line lies; a sample's
+/// line and image are read again when asked for. Errors name file:line (`RecordError`).
+public final class MAUFileSource: SFTSampleSource, Sendable {
+    public let url: URL
+    public let root: URL
+    public let split: Split?
+    /// Byte range and 1-based line number of each kept sample, in file order.
+    private let lines: [(range: Range<Int>, number: Int)]
+
+    public var count: Int { lines.count }
+
+    /// Indexes `url`, keeping the samples of `split` (all when nil).
+    public init(url: URL, root: URL, split: Split? = nil) throws {
+        self.url = url
+        self.root = root
+        self.split = split
+        var lines: [(range: Range<Int>, number: Int)] = []
+        let decoder = JSONDecoder()
+        try Self.forEachLine(in: url) { bytes, range, number in
+            let sample: MAUSample
+            do {
+                sample = try decoder.decode(MAUSample.self, from: bytes)
+            } catch let error as DecodingError {
+                throw RecordError.invalidLine(file: url.path, line: number, problem: JSONLines.describe(error))
+            } catch {
+                throw RecordError.invalidLine(file: url.path, line: number, problem: "\(error)")
+            }
+            if split == nil || sample.record.split == split { lines.append((range, number)) }
+        }
+        self.lines = lines
+    }
+
+    /// The 1-based line number of sample `index`.
+    public func lineNumber(of index: Int) -> Int { lines[index].number }
+
+    public func sample(at index: Int) throws -> (sample: MAUSample, image: Image) {
+        precondition(lines.indices.contains(index), "sample \(index) is outside 0..<\(lines.count)")
+        let (range, number) = lines[index]
+        func failure(_ problem: String) -> RecordError { .invalidLine(file: url.path, line: number, problem: problem) }
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            try handle.seek(toOffset: UInt64(range.lowerBound))
+            data = try handle.read(upToCount: range.count) ?? Data()
+        } catch {
+            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+        }
+        let sample: MAUSample
+        do { sample = try JSONDecoder().decode(MAUSample.self, from: data) } catch {
+            throw failure("the line changed since the file was indexed: \(error)")
+        }
+        let imageURL = root.appendingPathComponent(sample.record.image)
+        let image: Image
+        do { image = try Image(contentsOf: imageURL) } catch {
+            throw failure("(\(sample.record.id)) image \"\(sample.record.image)\": \(error)")
+        }
+        guard image.width == sample.record.width && image.height == sample.record.height else {
+            throw failure("(\(sample.record.id)) image \"\(sample.record.image)\" is \(image.width)×\(image.height), "
+                          + "the record says \(sample.record.width)×\(sample.record.height)")
+        }
+        return (sample, image)
+    }
+
+    /// Calls `body` with each non-blank line's bytes, byte range and 1-based number, reading the
+    /// file in blocks.
+    static func forEachLine(in url: URL, _ body: (Data, Range<Int>, Int) throws -> Void) throws {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch {
+            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+        }
+        defer { try? handle.close() }
+        var pending = Data()
+        var pendingStart = 0
+        var number = 0
+        func emit(_ line: Data, start: Int) throws {
+            number += 1
+            let isBlank = line.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
+            if !isBlank { try body(line, start..<start + line.count, number) }
+        }
+        while true {
+            let block: Data
+            do { block = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            }
+            if block.isEmpty { break }
+            pending.append(block)
+            var lineStart = pending.startIndex
+            while let newline = pending[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                try emit(Data(pending[lineStart..<newline]), start: pendingStart + (lineStart - pending.startIndex))
+                lineStart = newline + 1
+            }
+            pendingStart += lineStart - pending.startIndex
+            pending = Data(pending[lineStart...])
+        }
+        if !pending.isEmpty { try emit(pending, start: pendingStart) }
+    }
+}
+
+/// Fresh synthetic phantoms, no files: sample i is `PhantomGenerator(seed:size:)`'s image
+/// `firstIndex + i` with its template answer (`PhantomDataset`, `TemplateGenerator`), as
+/// `umed phantoms` would write it — "fresh phantoms every step" training.
+public struct PhantomSource: SFTSampleSource, Sendable {
+    public let dataset: PhantomDataset
+    public let count: Int
+    public let firstIndex: Int
+
+    public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0) {
+        dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size))
+        self.count = count
+        self.firstIndex = firstIndex
+    }
+
+    public func sample(at index: Int) throws -> (sample: MAUSample, image: Image) {
+        precondition((0..<count).contains(index), "sample \(index) is outside 0..<\(count)")
+        let phantom = dataset.generator.phantom(index: firstIndex + index)
+        let record = dataset.record(index: firstIndex + index, phantom: phantom)
+        return (dataset.answers.sample(for: record), phantom.image)
+    }
+}
