@@ -5,6 +5,11 @@ public enum NNError: Error, CustomStringConvertible, Equatable, Sendable {
     case stateDictMismatch(missing: [String], unexpected: [String], shapeMismatches: [ShapeMismatch])
     /// Saved optimizer state does not fit this optimizer's parameters.
     case optimizerStateMismatch(String)
+    /// `LoRA.apply` found no Linear whose name matches a target module.
+    case noLoRATargets(targetModules: [String])
+    /// A LoRA configuration or adapter directory that cannot be used: the file (or "" for a
+    /// configuration value) and what is wrong.
+    case invalidLoRAAdapter(file: String, problem: String)
 
     public var description: String {
         switch self {
@@ -23,6 +28,10 @@ public enum NNError: Error, CustomStringConvertible, Equatable, Sendable {
             return "weights do not match the module: " + parts.joined(separator: "; ")
         case .optimizerStateMismatch(let problem):
             return "optimizer state does not match the optimizer: \(problem)"
+        case .noLoRATargets(let targets):
+            return "no Linear layer matches the LoRA target modules \(targets)"
+        case .invalidLoRAAdapter(let file, let problem):
+            return file.isEmpty ? "invalid LoRA configuration: \(problem)" : "LoRA adapter \(file): \(problem)"
         }
     }
 }

@@ -1,9 +1,13 @@
 import UMedTensor
 
-/// y = x · weightᵀ + bias, with weight [out, in] (checkpoint keys "weight", "bias").
+/// y = x · weightᵀ + bias, with weight [out, in] (checkpoint keys "weight", "bias"), plus a LoRA
+/// adapter's output when one is attached (`LoRA.apply`; its pair under "lora_A" and "lora_B").
 public final class Linear: Module, UnaryLayer {
     public let weight: Parameter
     public let bias: Parameter?
+    /// The low-rank adapter added to this layer's output, set by `LoRA.apply` and removed by
+    /// `LoRA.merge`.
+    public internal(set) var adapter: LoRAAdapter?
 
     /// Initialized as torch.nn.Linear: weight and bias uniform in ±1/√inputSize.
     public init(
@@ -40,7 +44,13 @@ public final class Linear: Module, UnaryLayer {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
+    public override var namedChildren: [(String, Module)] {
+        adapter?.namedChildren ?? []
+    }
+
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.linear(weight: weight.value, bias: bias?.value)
+        let output = input.linear(weight: weight.value, bias: bias?.value)
+        guard let adapter else { return output }
+        return output + adapter(input, training: isTraining)
     }
 }
