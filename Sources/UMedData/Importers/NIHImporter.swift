@@ -4,14 +4,18 @@ import Foundation
 /// `Image Index,Finding Label,Bbox [x,y,w,h],,,` spills over columns) as image, label, x, y, w, h;
 /// several rows of one image become one record. Patients come from `Data_Entry_2017.csv` when
 /// present, else the image-name prefix (`00013118_008` → 00013118). Images are found under
-/// `images_0NN/images/` (or `images/`), sizes read from their PNG headers. No official
-/// train/val split ships with the boxes: the split is the patient-level one. `--include-normal`
-/// adds Data_Entry images labelled "No Finding".
+/// `images_0NN/images/` (or `images/`), sizes read from their PNG headers. The official split is
+/// kept when `train_val_list.txt` / `test_list.txt` (one image name a line) are at the root:
+/// train_val → train, test → test; an image in neither list, or every image when there are no
+/// lists, gets the patient-level split. `--include-normal` adds Data_Entry images labelled
+/// "No Finding".
 public struct NIHImporter {
     public static let source = "nih"
     public static let modality = "chest x-ray"
     public static let boxFile = "BBox_List_2017.csv"
     public static let entryFile = "Data_Entry_2017.csv"
+    public static let trainValListFile = "train_val_list.txt"
+    public static let testListFile = "test_list.txt"
 
     public init() {}
 
@@ -19,6 +23,8 @@ public struct NIHImporter {
         var collector = ImportCollector(source: Self.source, modality: Self.modality, options: options)
         let boxRows = CSVReader.rows(of: try options.readInput(options.url(Self.boxFile), what: "NIH box list"))
         let entries = try readEntries(options)
+        let official = try readOfficialSplit(options)
+        func split(_ name: String, patient: String) -> Split { official[name] ?? options.splitter.split(forPatient: patient) }
         let images = Self.imageIndex(options.root)
         var sizes = ImageSizeCache(options: options)
 
@@ -50,7 +56,7 @@ public struct NIHImporter {
             guard let image = images[name], let size = sizes.known[image] else { continue }
             let patient = entries.patients[name] ?? Self.patientPrefix(name)
             collector.add(stem: ImportNames.stem(name), image: image, width: size.width, height: size.height,
-                          split: options.splitter.split(forPatient: patient), patient: patient,
+                          split: split(name, patient: patient), patient: patient,
                           findings: findings[name] ?? [], annotated: true)
         }
         if options.includeNormal {
@@ -63,7 +69,7 @@ public struct NIHImporter {
                 guard let size = sizes.size(of: image, at: location, &collector) else { continue }
                 let patient = entries.patients[name] ?? Self.patientPrefix(name)
                 collector.add(stem: ImportNames.stem(name), image: image, width: size.width, height: size.height,
-                              split: options.splitter.split(forPatient: patient), patient: patient, findings: [])
+                              split: split(name, patient: patient), patient: patient, findings: [])
             }
         }
         return collector.finish()
@@ -81,6 +87,20 @@ public struct NIHImporter {
             if row[1] == "No Finding" { normals.append((name, row.line)) }
         }
         return (patients, normals)
+    }
+
+    /// The official split per image name from `train_val_list.txt` (→ train) and `test_list.txt`
+    /// (→ test), each read only when present; empty when neither is.
+    private func readOfficialSplit(_ options: ImportOptions) throws -> [String: Split] {
+        var split: [String: Split] = [:]
+        for (file, value) in [(Self.trainValListFile, Split.train), (Self.testListFile, Split.test)] where options.fileExists(file) {
+            let text = String(decoding: try options.readInput(options.url(file), what: "NIH official split list"), as: UTF8.self)
+            for line in text.split(whereSeparator: \.isNewline) {
+                let name = line.trimmingCharacters(in: .whitespaces)
+                if !name.isEmpty { split[name] = value }
+            }
+        }
+        return split
     }
 
     /// Image file name → path relative to the root, from `images_*/images/` and `images/`.

@@ -104,6 +104,33 @@ final class NIHImportTests: XCTestCase {
         XCTAssertNotEqual(reseeded.records.map(\.split), first.records.map(\.split))
     }
 
+    func testOfficialListsSetTheSplitAndUnlistedImagesFallBackToThePatientSplit() throws {
+        let tree = try makeTree()
+        // One patient, two official splits: the lists win over the patient-level split.
+        try tree.write("train_val_list.txt", "00000001_000.png\n00013118_008.png\n")
+        try tree.write("test_list.txt", "00013118_009.png\r\n00020000_000.png\r\n")
+        let result = try ImportSource.nih.run(tree.options(includeNormal: true))
+        XCTAssertEqual(result.records.count, 4)
+        XCTAssertEqual(result.record("nih/00013118_008")?.split, .train)
+        XCTAssertEqual(result.record("nih/00013118_009")?.split, .test)
+        XCTAssertEqual(result.record("nih/00020000_000")?.split, .test, "a listed normal image keeps its official split")
+        let unlisted = PatientSplitter(seed: 0).split(forPatient: "00014716")
+        XCTAssertEqual(result.record("nih/00014716_007")?.split, unlisted, "in neither list: the patient-level split")
+        // Other seeds move the unlisted image's patient split, never the listed images.
+        for seed: UInt64 in 1...8 {
+            let reseeded = try ImportSource.nih.run(tree.options(includeNormal: true, seed: seed))
+            XCTAssertEqual(reseeded.record("nih/00013118_008")?.split, .train)
+            XCTAssertEqual(reseeded.record("nih/00013118_009")?.split, .test)
+            XCTAssertEqual(reseeded.record("nih/00014716_007")?.split, PatientSplitter(seed: seed).split(forPatient: "00014716"))
+        }
+
+        // Only the test list: its images are test, the rest fall back.
+        try FileManager.default.removeItem(at: tree.root.appendingPathComponent("train_val_list.txt"))
+        let testOnly = try ImportSource.nih.run(tree.options())
+        XCTAssertEqual(testOnly.record("nih/00013118_009")?.split, .test)
+        XCTAssertEqual(testOnly.record("nih/00013118_008")?.split, PatientSplitter(seed: 0).split(forPatient: "00013118"))
+    }
+
     func testMissingBoxListIsAnErrorNamingIt() throws {
         let tree = try ImportTestTree(self)
         XCTAssertThrowsError(try ImportSource.nih.run(tree.options())) { error in
