@@ -47,6 +47,19 @@ final class BoxTests: XCTestCase {
         XCTAssertNoThrow(try Box(x1: 0, y1: 0, x2: 640, y2: 480).validate(imageSize: size))
     }
 
+    func testEmptyImageSizeIsAValidationErrorNotADivisionByZero() {
+        let box = Box(x1: 0, y1: 0, x2: 10, y2: 10)
+        for empty in [ImageSize(width: 0, height: 480), ImageSize(width: 640, height: 0), ImageSize(width: -3, height: 5)] {
+            XCTAssertFalse(empty.hasArea)
+            XCTAssertEqual(box.validationError(imageSize: empty), .emptyImage(empty))
+            XCTAssertThrowsError(try box.validate(imageSize: empty)) { error in
+                XCTAssertTrue("\(error)".contains("\(empty)") && "\(error)".contains("must be positive"), "\(error)")
+            }
+        }
+        XCTAssertTrue(size.hasArea)
+        XCTAssertTrue(ImageSize(width: 1, height: 1).hasArea)
+    }
+
     func testIoU() {
         let a = Box(x1: 0, y1: 0, x2: 10, y2: 10)
         XCTAssertEqual(a.iou(a), 1)

@@ -151,4 +151,26 @@ final class MAUBuilderTests: XCTestCase {
         XCTAssertEqual(summary.built, 1)
         XCTAssertEqual(skipped, [missing.id])
     }
+
+    func testBuilderSkipsRecordsWithAnEmptyImageSizeInsteadOfCrashing() throws {
+        let directory = try MAUTestRecords.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let recordsURL = directory.appendingPathComponent("records.jsonl")
+        var zeroWidth = MAUTestRecords.twoFindings
+        zeroWidth.id = "zero-width"
+        zeroWidth.width = 0
+        var zeroHeight = MAUTestRecords.twoFindings
+        zeroHeight.id = "zero-height"
+        zeroHeight.height = 0
+        try JSONLines.write([zeroWidth, MAUTestRecords.twoFindings, zeroHeight], to: recordsURL)
+        var skipped: [String: String] = [:]
+        let summary = try MAUBuilder(generator: TemplateGenerator())
+            .build(records: recordsURL, output: directory.appendingPathComponent("mau.jsonl")) {
+                if case .skipped(let id, let reason) = $0 { skipped[id] = reason }
+            }
+        XCTAssertEqual(summary.built, 1)
+        XCTAssertEqual(summary.skipped, 2)
+        XCTAssertEqual(Set(skipped.keys), ["zero-width", "zero-height"])
+        XCTAssertTrue(skipped["zero-width"]?.contains("0×768") ?? false, skipped["zero-width"] ?? "nil")
+    }
 }

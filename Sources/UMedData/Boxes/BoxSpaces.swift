@@ -15,6 +15,10 @@ public struct ImageSize: Hashable, Codable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(width)×\(height)" }
+
+    /// Whether both sides are positive: only then can a box be converted to or from fractions or
+    /// a grid of this image (a 0-width or 0-height image would divide by zero).
+    public var hasArea: Bool { width > 0 && height > 0 }
 }
 
 /// A box in pixels as top-left corner plus size (COCO's and NIH's `[x, y, w, h]`).
@@ -53,8 +57,10 @@ public struct NormalizedBox: Hashable, Codable, Sendable {
         self.y2 = y2
     }
 
-    /// `box` divided by the image size (not clamped; see `Box.clipped`).
+    /// `box` divided by the image size (not clamped; see `Box.clipped`). The size must have area
+    /// (`ImageSize.hasArea`); check sizes from user input with `Box.validate(imageSize:)` first.
     public init(_ box: Box, imageSize: ImageSize) {
+        precondition(imageSize.hasArea, "cannot normalize a box by a \(imageSize) image: width and height must be positive")
         let width = Double(imageSize.width), height = Double(imageSize.height)
         self.init(x1: box.x1 / width, y1: box.y1 / height, x2: box.x2 / width, y2: box.y2 / height)
     }
@@ -87,7 +93,8 @@ public struct GridBox: Hashable, Codable, Sendable {
         self.bins = bins
     }
 
-    /// `box` quantized to the grid: rounded to nearest and clamped to 0…bins.
+    /// `box` quantized to the grid: rounded to nearest and clamped to 0…bins. The size must have
+    /// area (`ImageSize.hasArea`); check sizes from user input with `Box.validate(imageSize:)` first.
     public init(_ box: Box, imageSize: ImageSize, bins: Int = GridBox.umedBins) {
         let values = box.gridCoordinates(imageWidth: imageSize.width, imageHeight: imageSize.height, bins: bins)
         self.init(x1: values[0], y1: values[1], x2: values[2], y2: values[3], bins: bins)
