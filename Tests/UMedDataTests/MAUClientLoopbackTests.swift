@@ -1,104 +1,6 @@
 import Foundation
-import Hummingbird
-import Logging
-import NIOCore
 import XCTest
 @testable import UMedData
-
-/// A chat-completions server on loopback with scripted faults, counting server-side the
-/// successful (paid) answers per distinct request body.
-actor ScriptedCompletionServer {
-    enum Fault: CaseIterable { case rateLimited, serverError, slow, malformedJSON, cutOff }
-
-    let faultEvery: Int
-    let key: String
-    let slowSeconds: Double
-    private var attempts: [String: Int] = [:]
-    private(set) var paid: [String: Int] = [:]
-    private(set) var faults = 0
-    private(set) var faultKinds: [String: Int] = [:]
-    private(set) var unauthorized = 0
-
-    init(faultEvery: Int = 5, key: String, slowSeconds: Double) {
-        self.faultEvery = faultEvery
-        self.key = key
-        self.slowSeconds = slowSeconds
-    }
-
-    /// The fault for this attempt at this body, if any: ~1/faultEvery of first attempts, by hash.
-    func next(body: String, authorization: String?) -> (fault: Fault?, authorized: Bool) {
-        guard authorization == "Bearer " + key else { unauthorized += 1; return (nil, false) }
-        let digest = SHA256.hex(body)
-        attempts[digest, default: 0] += 1
-        let value = Int(digest.prefix(8), radix: 16)!
-        if attempts[digest] == 1 && value % faultEvery == 0 {
-            faults += 1
-            let fault = Fault.allCases[(value / faultEvery) % Fault.allCases.count]
-            faultKinds["\(fault)", default: 0] += 1
-            return (fault, true)
-        }
-        return (nil, true)
-    }
-
-    func recordPaid(body: String) { paid[SHA256.hex(body), default: 0] += 1 }
-
-    static func reply(for request: ChatRequest) -> String {
-        request.messages.count <= 2
-            ? "The image shows abnormal areas at the outlined positions."
-            : "Detection: the image is abnormal.\nLocalization 1: upper zone.\nLocalization 2: lower zone.\n"
-                + "Recognition: typical appearance.\nRecognition: another typical appearance."
-    }
-
-    static func body(_ text: String) -> String {
-        let escaped = String(data: try! JSONEncoder().encode(text), encoding: .utf8)!
-        return #"{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"#
-            + escaped + #"},"finish_reason":"stop"}],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120}}"#
-    }
-
-    /// Starts the server; returns its port and the task to cancel.
-    func start() async throws -> (port: Int, task: Task<Void, Error>) {
-        let router = Router()
-        router.post("/v1/chat/completions") { request, _ -> Response in
-            let buffer = try await request.body.collect(upTo: 64 << 20)
-            let text = String(buffer: buffer)
-            let decision = await self.next(body: text, authorization: request.headers[.authorization])
-            guard decision.authorized else { return Response(status: .unauthorized) }
-            let chat = try JSONDecoder().decode(ChatRequest.self, from: Data(text.utf8))
-            let json = ScriptedCompletionServer.body(ScriptedCompletionServer.reply(for: chat))
-            let headers: HTTPFields = [.contentType: "application/json"]
-            switch decision.fault {
-            case .rateLimited:
-                return Response(status: .tooManyRequests, headers: [.retryAfter: "1"])
-            case .serverError:
-                return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"boom\"}")))
-            case .slow:
-                try await Task.sleep(nanoseconds: UInt64(self.slowSeconds * 1_000_000_000))
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
-            case .malformedJSON:
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"choices\": [oops")))
-            case .cutOff:
-                let half = ByteBuffer(string: String(json.prefix(json.count / 2)))
-                return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: json.utf8.count) { writer in
-                    try await writer.write(half)
-                    throw CancellationError()
-                })
-            case nil:
-                await self.recordPaid(body: text)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
-            }
-        }
-        let ports = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "scripted-completions")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in ports.continuation.yield(channel.localAddress?.port ?? 0) },
-                              logger: logger)
-        let task = Task { try await app.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        return (port, task)
-    }
-}
 
 final class MAUClientLoopbackTests: XCTestCase {
     let secret = "sk-loopback-SECRET-42424242"
@@ -159,7 +61,7 @@ final class MAUClientLoopbackTests: XCTestCase {
         XCTAssertTrue(paid.values.allSatisfy { $0 == 1 }, "exactly one paid call per sample and prompt")
         XCTAssertGreaterThan(faults, 40)
         let kinds = await server.faultKinds
-        XCTAssertEqual(kinds.count, ScriptedCompletionServer.Fault.allCases.count, "every fault kind was injected: \(kinds)")
+        XCTAssertEqual(kinds.count, ScriptedCompletionServer.transportFaults.count, "every fault kind was injected: \(kinds)")
         XCTAssertEqual(unauthorized, 0)
         assertNoSecret(in: directory)
 

@@ -22,7 +22,7 @@ public final class OpenAIClient: Sendable {
         http = httpClient
     }
 
-    /// One attempt; throws `RequestFailure`.
+    /// One attempt; throws `RequestFailure`, or `BilledFailure` when the failed reply reported usage.
     public func send(_ request: ChatRequest) async throws -> ChatResponse {
         let body: Data
         do { body = try request.body() } catch { throw RequestFailure.malformed("cannot encode the request: \(error)") }
@@ -41,11 +41,11 @@ public final class OpenAIClient: Sendable {
                     let data = Data(bytes.readableBytesView)
                     guard (200..<300).contains(Int(response.status.code)) else {
                         let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.parseRetryAfter($0) }
-                        throw RequestFailure.http(status: Int(response.status.code), retryAfter: retryAfter,
-                                                  body: String(decoding: data.prefix(300), as: UTF8.self))
+                        throw BilledFailure.failure(.http(status: Int(response.status.code), retryAfter: retryAfter,
+                                                          body: String(decoding: data.prefix(300), as: UTF8.self)), body: data)
                     }
                     do { return try ChatResponse.decode(data) } catch {
-                        throw RequestFailure.malformed("\(data.count) bytes that are not a chat completion")
+                        throw BilledFailure.failure(.malformed("\(data.count) bytes that are not a chat completion"), body: data)
                     }
                 }
                 group.addTask {
@@ -53,11 +53,21 @@ public final class OpenAIClient: Sendable {
                     return nil
                 }
                 defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else { throw RequestFailure.timeout }
-                return response
+                if let first = try await group.next(), let response = first { return response }
+                // Timed out. A reply that completed meanwhile was billed: an answer is used rather
+                // than paid again, an error reply's usage is still counted.
+                group.cancelAll()
+                do {
+                    if let late = try await group.next(), let response = late { return response }
+                } catch let billed as BilledFailure {
+                    throw BilledFailure(failure: .timeout, usage: billed.usage)
+                } catch {}
+                throw RequestFailure.timeout
             }
         } catch let failure as RequestFailure {
             throw redacted(failure)
+        } catch let billed as BilledFailure {
+            throw BilledFailure(failure: redacted(billed.failure), usage: billed.usage)
         } catch let error as HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: throw RequestFailure.timeout
@@ -80,6 +90,29 @@ public final class OpenAIClient: Sendable {
         case .timeout: return .timeout
         }
     }
+}
+
+/// A failed attempt whose reply still reported token usage — an error body with a `usage` block,
+/// a 2xx body with usage but no message, such a reply arriving as the timeout fired — so the tokens
+/// were billed and count toward `--max-tokens-total`. `ChatCaller` records the usage and goes on
+/// with `failure`.
+public struct BilledFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    public var failure: RequestFailure
+    public var usage: TokenUsage
+
+    public init(failure: RequestFailure, usage: TokenUsage) {
+        self.failure = failure
+        self.usage = usage
+    }
+
+    /// `failure` with the usage block of `body` when it has one, else plain `failure`.
+    static func failure(_ failure: RequestFailure, body: Data) -> Error {
+        struct Envelope: Decodable { var usage: TokenUsage? }
+        guard let usage = (try? JSONDecoder().decode(Envelope.self, from: body))?.usage, usage.totalTokens > 0 else { return failure }
+        return BilledFailure(failure: failure, usage: usage)
+    }
+
+    public var description: String { "\(failure) (\(usage.totalTokens) tokens billed)" }
 }
 
 /// A chat-completions call that survives the real world: answered from the content-addressed cache
@@ -117,19 +150,25 @@ public struct ChatCaller: Sendable {
             attempt += 1
             try await budget.reserveRequest()
             try await journal.append(JournalEntry(id: id, step: step, event: .sent, key: key, attempt: attempt))
+            let failure: RequestFailure, usage: TokenUsage?
             do {
                 let response = try await send(request)
-                try cache.store(response, for: key)
+                // Counted before anything else can fail: the tokens are spent either way.
                 await budget.record(response.usage)
+                try cache.store(response, for: key)
                 try await journal.append(JournalEntry(id: id, step: step, event: .paid, key: key, attempt: attempt, usage: response.usage))
                 return response
-            } catch let failure as RequestFailure {
-                try await journal.append(JournalEntry(id: id, step: step, event: .failed, key: key, attempt: attempt,
-                                                      error: failure.description))
-                guard policy.shouldRetry(failure, attempt: attempt) else { throw failure }
-                let delay = policy.delay(after: attempt, failure: failure, using: &rng)
-                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            } catch let error as RequestFailure {
+                (failure, usage) = (error, nil)
+            } catch let billed as BilledFailure {
+                (failure, usage) = (billed.failure, billed.usage)
+                await budget.record(billed.usage)
             }
+            try await journal.append(JournalEntry(id: id, step: step, event: .failed, key: key, attempt: attempt,
+                                                  usage: usage, error: failure.description))
+            guard policy.shouldRetry(failure, attempt: attempt) else { throw failure }
+            let delay = policy.delay(after: attempt, failure: failure, using: &rng)
+            try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
         }
     }
 }

@@ -69,9 +69,11 @@ public actor RequestJournal {
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(JournalEntry.self, from: Data($0)) }
     }
 
-    /// Requests sent (retries included, as the budget counts them) and tokens used, over the entries.
+    /// Requests sent (retries included, as the budget counts them) and tokens used, over the entries:
+    /// the usage of paid answers and of failed attempts whose reply still reported usage.
     public static func spent(_ entries: [JournalEntry]) -> (requests: Int, tokens: Int) {
         let sent = entries.filter { $0.event == .sent }.count
-        return (sent, entries.filter { $0.event == .paid }.reduce(0) { $0 + ($1.usage?.totalTokens ?? 0) })
+        let billed = entries.filter { $0.event == .paid || $0.event == .failed }
+        return (sent, billed.reduce(0) { $0 + ($1.usage?.totalTokens ?? 0) })
     }
 }
