@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+@testable import UMedTraining
+
+/// Strict YAML configurations: defaults for missing keys, unknown keys and bad values named by
+/// their dotted path, `--set` overrides, and the resolved configuration written back.
+final class YAMLConfigurationTests: XCTestCase {
+    private func decode(_ yaml: String, _ overrides: [String] = []) throws -> SFTConfiguration {
+        try YAMLConfiguration.decode(SFTConfiguration.self, yaml: yaml, overrides: overrides)
+    }
+
+    private func assertError(_ yaml: String, overrides: [String] = [], _ expected: ConfigurationError,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try decode(yaml, overrides), file: file, line: line) { error in
+            XCTAssertEqual(error as? ConfigurationError, expected, "\(error)", file: file, line: line)
+        }
+    }
+
+    func testMissingKeysTakeDefaults() throws {
+        XCTAssertEqual(try decode(""), SFTConfiguration())
+        let configuration = try decode("output:\n  dir: runs/a\nlora:\ntraining:\n  max_steps: 5\n")
+        XCTAssertEqual(configuration.output.dir, "runs/a")
+        XCTAssertEqual(configuration.training.maxSteps, 5)
+        XCTAssertEqual(configuration.training.batchSize, 8)
+        XCTAssertEqual(configuration.training.learningRate, 2e-5)
+        XCTAssertEqual(configuration.training.trainable, [.projector, .lm])
+        XCTAssertEqual(configuration.lora, SFTLoRAConfiguration())
+        XCTAssertEqual(configuration.lora.targetModules, ["q_proj", "v_proj"])
+        XCTAssertEqual(configuration.model.tiny.intermediate, 512)
+        XCTAssertEqual(configuration.checkpoint.keepLast, 2)
+        XCTAssertEqual(configuration.evaluation.maxNewTokens, 96)
+    }
+
+    func testUnknownKeysAreErrorsNamingTheirPath() {
+        let known = SFTTrainingConfiguration.CodingKeys.allCases.map(\.rawValue)
+        assertError("training:\n  lerning_rate: 1e-4\n", .unknownKey(path: "training.lerning_rate", known: known))
+        assertError("model:\n  tiny:\n    imagesize: 32\n",
+                    .unknownKey(path: "model.tiny.imagesize", known: TinyModelSizes.CodingKeys.allCases.map(\.rawValue)))
+        assertError("trainig: {}\n", .unknownKey(path: "trainig", known: SFTConfiguration.CodingKeys.allCases.map(\.rawValue)))
+        assertError("data:\n  augmentation:\n    flip: true\n",
+                    .unknownKey(path: "data.augmentation.flip", known: SFTAugmentation.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(ConfigurationError.unknownKey(path: "training.lerning_rate", known: ["a", "b"]).description,
+                       "training.lerning_rate: unknown key (known: a, b)")
+    }
+
+    func testBadValuesNameTheirPath() throws {
+        XCTAssertThrowsError(try decode("training:\n  batch_size: eight\n")) { error in
+            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "training.batch_size")
+        }
+        XCTAssertThrowsError(try decode("training:\n  schedule: cosin\n")) { error in
+            XCTAssertEqual(error as? ConfigurationError,
+                           .invalidValue(path: "training.schedule", problem: "\"cosin\" is not one of cosine, linear, constant"))
+        }
+        XCTAssertThrowsError(try decode("training:\n  trainable: [projector, llm]\n")) { error in
+            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "training.trainable[1]")
+        }
+        XCTAssertThrowsError(try decode("model: 3\n")) { error in
+            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "model")
+        }
+        XCTAssertThrowsError(try decode("model: [unclosed\n")) { error in
+            guard case .unreadable(let file, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, "<string>")
+        }
+    }
+
+    func testOverridesReplaceAndAddValues() throws {
+        let configuration = try decode(
+            "model:\n  base: some/dir\ntraining:\n  learning_rate: 1e-3\n",
+            ["training.learning_rate=1e-4", "training.trainable=[vision, lm]", "model.tiny.image_size=32",
+             "lora.enabled=true", "model.base=~", "model.preset=umed-tiny", "output.dir=runs/x y",
+             "lora.target_modules=[q_proj, k_proj]"])
+        XCTAssertEqual(configuration.training.learningRate, 1e-4)
+        XCTAssertEqual(configuration.training.trainable, [.vision, .lm])
+        XCTAssertEqual(configuration.model.tiny.imageSize, 32)
+        XCTAssertEqual(configuration.model.tiny.patchSize, 8)
+        XCTAssertTrue(configuration.lora.enabled)
+        XCTAssertNil(configuration.model.base)
+        XCTAssertEqual(configuration.model.preset, "umed-tiny")
+        XCTAssertEqual(configuration.output.dir, "runs/x y")
+        XCTAssertEqual(configuration.lora.targetModules, ["q_proj", "k_proj"])
+        // The last override of a key wins.
+        XCTAssertEqual(try decode("", ["training.seed=1", "training.seed=7"]).training.seed, 7)
+    }
+
+    func testBadOverridesAreErrors() {
+        XCTAssertThrowsError(try decode("", ["training.lerning_rate=1"])) { error in
+            guard case .badOverride(let text, let problem)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(text, "training.lerning_rate=1")
+            XCTAssertTrue(problem.contains("training.lerning_rate: unknown key"), problem)
+        }
+        XCTAssertThrowsError(try decode("", ["training.batch_size=big"])) { error in
+            guard case .badOverride(let text, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(text, "training.batch_size=big")
+        }
+        XCTAssertThrowsError(try decode("model:\n  device: cpu\n", ["model.device.index=1"])) { error in
+            guard case .badOverride(_, let problem)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("model.device is a value"), problem)
+        }
+        for text in ["training.seed", "training..seed=1", "=1"] {
+            XCTAssertThrowsError(try decode("", [text])) { error in
+                guard case .badOverride(let reported, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+                XCTAssertEqual(reported, text)
+            }
+        }
+    }
+
+    func testAugmentationIsABooleanOrASection() throws {
+        XCTAssertEqual(try decode("data:\n  augmentation: true\n").data.augmentation, SFTAugmentation(enabled: true))
+        XCTAssertEqual(try decode("data:\n  augmentation: false\n").data.augmentation, SFTAugmentation())
+        let section = try decode("data:\n  augmentation:\n    brightness: 0.3\n").data.augmentation
+        XCTAssertEqual(section, SFTAugmentation(enabled: true, brightness: 0.3))
+    }
+
+    func testResolvedConfigurationRoundTrips() throws {
+        var configuration = SFTConfiguration()
+        configuration.model.preset = "umed-tiny"
+        configuration.model.dtype = .bfloat16
+        configuration.data.phantoms = SFTPhantomData(seed: 3, count: 2000)
+        configuration.training.maxSteps = 100
+        configuration.training.learningRate = 2.0000000000000002e-3
+        configuration.training.learningRates = SFTPartLearningRates(vision: 1e-4)
+        configuration.training.seed = UInt64.max
+        configuration.training.warmupRatio = 0.1
+        configuration.lora = SFTLoRAConfiguration(enabled: true, rank: 4, alpha: 8, targetModules: ["q_proj"])
+        configuration.output.dir = "runs/r"
+        let text = try configuration.yaml()
+        XCTAssertEqual(try decode(text), configuration)
+        // Defaults are written out too.
+        for line in ["keep_last: 2", "batch_size: 8", "max_new_tokens: 96", "gradient_checkpointing: false", "dir: runs/r"] {
+            XCTAssertTrue(text.contains(line), "\(line) missing from:\n\(text)")
+        }
+    }
+
+    func testExampleConfigurationsParseAndValidate() throws {
+        let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs")
+        let phantoms = try SFTConfiguration.load(from: configs.appendingPathComponent("sft-phantoms-tiny.yaml"))
+        try phantoms.validate()
+        XCTAssertEqual(phantoms.model.preset, "umed-tiny")
+        XCTAssertNotNil(phantoms.data.phantoms)
+        XCTAssertNil(phantoms.data.phantoms?.count)
+        XCTAssertEqual(try phantoms.model.resolvedDevice(), .cpu)
+        XCTAssertEqual(phantoms.model.resolvedDType(on: .cpu), .float32)
+
+        let llava = try SFTConfiguration.load(from: configs.appendingPathComponent("sft-llava-med-lora.yaml"),
+                                              overrides: ["training.epochs=1"])
+        try llava.validate()
+        XCTAssertTrue(llava.lora.enabled)
+        XCTAssertEqual(llava.model.dtype, .bfloat16)
+        XCTAssertEqual(try llava.model.resolvedDevice(), .cuda(0))
+        XCTAssertEqual(llava.training.epochs, 1)
+        XCTAssertEqual(llava.training.learningRate(for: .projector), 2e-5)
+        XCTAssertEqual(llava.training.learningRate(for: .lm), 2e-4)
+
+        XCTAssertThrowsError(try SFTConfiguration.load(from: configs.appendingPathComponent("missing.yaml"))) { error in
+            guard case .unreadable? = error as? ConfigurationError else { return XCTFail("\(error)") }
+        }
+    }
+}
