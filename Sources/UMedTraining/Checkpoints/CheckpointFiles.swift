@@ -1,0 +1,100 @@
+import Foundation
+import UMedNN
+import UMedTensor
+
+/// The non-model files of a checkpoint directory: optimizer state, RNG state and the trainer
+/// state. (The model itself is saved in Hugging Face layout by the model's own writer.)
+public enum CheckpointFiles {
+    public static let optimizerTensorsFileName = "optimizer.safetensors"
+    public static let optimizerScalarsFileName = "optimizer.json"
+    public static let randomStateFileName = "rng.safetensors"
+    public static let stateFileName = "trainer_state.json"
+
+    /// The key of the global CPU generator's state in `rng.safetensors`.
+    static let cpuGeneratorKey = "cpu"
+
+    /// Writes `optimizer.safetensors` (moments and other tensors) and `optimizer.json` (step counts
+    /// and group settings, as JSON numbers that read back to the same doubles bit for bit).
+    public static func writeOptimizer(_ state: OptimizerState, to directory: URL) throws {
+        try Safetensors.write(state.tensors, to: directory.appendingPathComponent(optimizerTensorsFileName))
+        try writeJSON(OptimizerScalars(scalars: state.scalars), to: directory.appendingPathComponent(optimizerScalarsFileName))
+    }
+
+    /// Reads what `writeOptimizer` wrote (tensors on the CPU; `loadStateDict` moves them).
+    public static func readOptimizer(from directory: URL) throws -> OptimizerState {
+        let tensorsURL = directory.appendingPathComponent(optimizerTensorsFileName)
+        try requireFile(tensorsURL)
+        let tensors = try Safetensors.load(tensorsURL)
+        let scalars = try readJSON(OptimizerScalars.self, from: directory.appendingPathComponent(optimizerScalarsFileName))
+        return OptimizerState(tensors: tensors, scalars: scalars.scalars)
+    }
+
+    /// Writes `rng.safetensors`: the global CPU generator's state.
+    public static func writeRandomState(to directory: URL) throws {
+        try Safetensors.write([cpuGeneratorKey: Generator.global.state],
+                              to: directory.appendingPathComponent(randomStateFileName))
+    }
+
+    /// Restores the global CPU generator's state from `rng.safetensors`.
+    public static func readRandomState(from directory: URL) throws {
+        let url = directory.appendingPathComponent(randomStateFileName)
+        try requireFile(url)
+        let tensors = try Safetensors.load(url)
+        guard let state = tensors[cpuGeneratorKey], state.dtype == .uint8 else {
+            throw CheckpointError.malformed(file: url.path, problem: "no uint8 tensor \"\(cpuGeneratorKey)\"")
+        }
+        Generator.global.state = state.clone()
+    }
+
+    /// Writes `trainer_state.json`.
+    public static func writeState(_ state: TrainingState, to directory: URL) throws {
+        try writeJSON(state, to: directory.appendingPathComponent(stateFileName))
+    }
+
+    /// Reads `trainer_state.json`.
+    public static func readState(from directory: URL) throws -> TrainingState {
+        try readJSON(TrainingState.self, from: directory.appendingPathComponent(stateFileName))
+    }
+
+    // MARK: JSON
+
+    /// `optimizer.json`: `{"format": 1, "scalars": {...}}`; non-finite values as strings.
+    private struct OptimizerScalars: Codable {
+        var format = 1
+        var scalars: [String: Double]
+    }
+
+    static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    private static func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
+        do {
+            var data = try makeEncoder().encode(value)
+            data.append(UInt8(ascii: "\n"))
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw CheckpointError.io(path: url.path, problem: "cannot write: \(error)")
+        }
+    }
+
+    private static func readJSON<Value: Decodable>(_ type: Value.Type, from url: URL) throws -> Value {
+        try requireFile(url)
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return try decoder.decode(type, from: Data(contentsOf: url))
+        } catch {
+            throw CheckpointError.malformed(file: url.path, problem: "\(error)")
+        }
+    }
+
+    private static func requireFile(_ url: URL) throws {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CheckpointError.malformed(file: url.path, problem: "missing")
+        }
+    }
+}
