@@ -104,7 +104,7 @@ extension ViTFamilyConfiguration {
     }
 
     /// The family's defaults with these sizes.
-    init(hiddenSize: Int, intermediateSize: Int, hiddenLayerCount: Int, attentionHeadCount: Int, imageSize: Int,
+    public init(hiddenSize: Int, intermediateSize: Int, hiddenLayerCount: Int, attentionHeadCount: Int, imageSize: Int,
          patchSize: Int) {
         self.init()
         (vit.hiddenSize, vit.intermediateSize, vit.hiddenLayerCount) = (hiddenSize, intermediateSize, hiddenLayerCount)

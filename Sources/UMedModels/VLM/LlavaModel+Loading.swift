@@ -53,6 +53,12 @@ extension LlavaModel {
     public func save(to directory: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (name, parameter) in namedParameters() { tensors[name] = parameter.value.detached() }
+        try save(to: directory, tensors: tensors)
+    }
+
+    /// Writes `tensors` in place of the model's own parameters (e.g. this model's state with LoRA
+    /// adapters merged, made without touching the live model) with this model's config.json.
+    public func save(to directory: URL, tensors: [String: Tensor]) throws {
         let dtype = languageModel.model.embedTokens.weight.dtype.description
         do {
             try SafetensorsCheckpoint.write(tensors, metadata: ["format": "pt"], to: directory)
