@@ -1,0 +1,78 @@
+import Foundation
+import UMedData
+import UMedModels
+
+/// The training and validation samples of a run: MAU files (decoded on demand), or synthetic
+/// phantoms made on the fly — a fresh phantom for every training example when `count` is unset.
+struct SFTData {
+    var train: any SFTSampleSource
+    var validation: any SFTSampleSource
+    /// Files and finite phantom sets are reshuffled each epoch; a fresh stream needs no shuffle.
+    var shufflesTraining: Bool
+
+    init(configuration: SFTConfiguration) throws {
+        let data = configuration.data
+        if let phantoms = data.phantoms {
+            let steps = configuration.training.maxSteps ?? 0
+            let streamLength = steps * configuration.training.batchSize * configuration.training.gradientAccumulation
+            train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1))
+            validation = PhantomSource(seed: phantoms.validationSeed, size: phantoms.size, count: phantoms.validationCount)
+            shufflesTraining = phantoms.count != nil
+            return
+        }
+        guard let trainPath = data.train else {
+            throw SFTError.invalidConfiguration("data.train or data.phantoms must be set")
+        }
+        let trainURL = URL(fileURLWithPath: trainPath)
+        let root = data.root.map { URL(fileURLWithPath: $0) } ?? trainURL.deletingLastPathComponent()
+        func split(_ name: String, _ path: String) throws -> Split? {
+            if name.isEmpty || name == "all" { return nil }
+            guard let split = Split(rawValue: name) else {
+                throw SFTError.invalidConfiguration("\(path) \"\(name)\" is not train, val, test or all")
+            }
+            return split
+        }
+        train = try MAUFileSource(url: trainURL, root: root, split: try split(data.trainSplit, "data.train_split"))
+        let validationURL = data.validation.map { URL(fileURLWithPath: $0) } ?? trainURL
+        validation = try MAUFileSource(url: validationURL, root: root,
+                                       split: try split(data.validationSplit, "data.validation_split"))
+        shufflesTraining = true
+        guard train.count > 0 else {
+            throw SFTError.noTrainingData("no \(data.trainSplit) sample in \(trainPath)")
+        }
+    }
+
+    /// Optimizer steps of the run: `max_steps`, else `epochs` × batches per epoch / accumulation.
+    func totalSteps(configuration: SFTConfiguration, batchesPerEpoch: Int) throws -> Int {
+        let training = configuration.training
+        if let maxSteps = training.maxSteps { return maxSteps }
+        let epochs = training.epochs ?? 1
+        let steps = epochs * batchesPerEpoch / training.gradientAccumulation
+        guard steps > 0 else {
+            throw SFTError.noTrainingData(
+                "\(train.count) training samples make no full step of batch_size \(training.batchSize) × gradient_accumulation \(training.gradientAccumulation)")
+        }
+        return steps
+    }
+
+    /// Texts a preset's tokenizer is built from: training conversations rendered in the chat
+    /// format (the first `limit`: template phrasing repeats, and digits are tokens of their own)
+    /// and the validation ones.
+    func tokenizerTexts(configuration: SFTConfiguration, chatFormat: ChatFormat, limit: Int = 1000) throws -> [String] {
+        var samples: [MAUSample] = []
+        for source in [train, validation] {
+            for index in 0..<min(source.count, limit) { samples.append(try source.sample(at: index).sample) }
+        }
+        return try SFTExampleBuilder.renderedTexts(of: samples, chatFormat: chatFormat, system: configuration.data.systemPrompt)
+    }
+}
+
+extension SFTAugmentation {
+    /// The collation's augmentation, or nil when off.
+    var boxAugmentation: BoxAugmentation? {
+        guard enabled else { return nil }
+        return BoxAugmentation(
+            probability: 1, minimumScale: minCropScale, maximumScale: 1 / minCropScale,
+            maximumTranslation: maxTranslation, maximumBrightness: brightness, maximumContrast: contrast)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// Stage-1 validation: the answer-token loss on a few validation batches, and greedy answers to
+/// the first validation items scored for grounding (mean IoU, category accuracy).
+struct SFTEvaluator {
+    var source: any SFTSampleSource
+    var builder: SFTExampleBuilder
+    var batchSize: Int
+    var lossBatches: Int
+    var generatedItems: Int
+    var maxNewTokens: Int
+    var padTokenId: Int
+    var eosTokenIds: [Int]
+    var seed: UInt64
+    /// Answers shown in the evaluation event.
+    var shownExamples = 3
+
+    func evaluate(model: LlavaModel, tokenizer: Tokenizer, step: Int, device: Device) throws -> EvaluationMetrics {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        let loss = try validationLoss(model: model, device: device)
+        let (score, examples) = try generationScore(model: model, tokenizer: tokenizer, device: device)
+        return EvaluationMetrics(
+            step: step, validationLoss: loss, meanIoU: score.answers > 0 ? score.meanIoU : nil,
+            categoryAccuracy: score.answers > 0 ? score.categoryAccuracy : nil, generatedCount: score.answers,
+            examples: examples)
+    }
+
+    /// The mean answer-token loss over the first `lossBatches` batches (in file order).
+    func validationLoss(model: LlavaModel, device: Device) throws -> Double? {
+        guard lossBatches > 0, source.count >= 1 else { return nil }
+        let loader = SFTLoader(source: source, builder: builder, batchSize: min(batchSize, source.count), seed: seed,
+                               shuffle: false, padTokenId: padTokenId)
+        var total = 0.0
+        var tokens = 0
+        try Tensor.withoutGrad {
+            for _ in 0..<min(lossBatches, max(1, loader.batchesPerEpoch)) {
+                let batch = try loader.nextBatch()
+                let (sum, count) = try SFTStep.summedLoss(model: model, batch: batch, device: device)
+                total += sum.item()
+                tokens += count
+            }
+        }
+        return tokens == 0 ? nil : total / Double(tokens)
+    }
+
+    /// Greedy answers to the first `generatedItems` validation items, in batches of left-padded prompts.
+    func generationScore(model: LlavaModel, tokenizer: Tokenizer, device: Device) throws -> (GroundingScore, [GeneratedExample]) {
+        var score = GroundingScore()
+        var examples: [GeneratedExample] = []
+        let count = min(generatedItems, source.count)
+        var start = 0
+        while start < count {
+            let indices = start..<min(count, start + batchSize)
+            start = indices.upperBound
+            var prompts: [SFTExample] = []
+            for index in indices {
+                let (sample, image) = try source.sample(at: index)
+                prompts.append(try builder.prompt(for: sample, image: image))
+            }
+            let length = prompts.map(\.inputIds.count).max() ?? 0
+            var ids: [Int] = []
+            var mask: [Int] = []
+            for prompt in prompts {
+                let padding = length - prompt.inputIds.count
+                ids += Array(repeating: padTokenId, count: padding) + prompt.inputIds
+                mask += Array(repeating: 0, count: padding) + Array(repeating: 1, count: prompt.inputIds.count)
+            }
+            let shape = [prompts.count, length]
+            let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
+            let result = try model.generate(
+                inputIds: Tensor(ids, shape: shape).to(device), pixelValues: pixels,
+                attentionMask: Tensor(mask, shape: shape).to(device),
+                configuration: .greedy(maxNewTokens: maxNewTokens, eosTokenIds: eosTokenIds))
+            for (prompt, sequence) in zip(prompts, result.sequences) {
+                let answer = tokenizer.decode(sequence.tokens, skipSpecialTokens: true)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let (iou, isCorrect) = score.add(answer: answer, findings: prompt.findings, imageSize: prompt.imageSize)
+                if examples.count < shownExamples {
+                    let verdict = "IoU " + (iou.map { String(format: "%.2f", $0) } ?? "–") + (isCorrect ? ", category right" : ", category wrong")
+                    examples.append(GeneratedExample(id: prompt.id, answer: answer, reference: verdict))
+                }
+            }
+        }
+        return (score, examples)
+    }
+}

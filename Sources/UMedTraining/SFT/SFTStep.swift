@@ -1,0 +1,21 @@
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// One forward pass of a batch through the VLM to the answer-token loss.
+enum SFTStep {
+    /// The summed answer-token cross-entropy of `batch` and the number of tokens it sums.
+    static func summedLoss(model: LlavaModel, batch: SFTBatch, device: Device) throws -> (sum: Tensor, tokens: Int) {
+        let inputIds = batch.inputIds.to(device)
+        let output = try model.forward(
+            inputIds: inputIds, pixelValues: batch.pixelValues.to(device),
+            attentionMask: batch.attentionMask.to(device),
+            options: ForwardOptions(logits: .none, returnsHiddenStates: true))
+        guard let hidden = output.hiddenStates else {
+            preconditionFailure("the decoder returned no hidden states although asked")
+        }
+        return AnswerTokenLoss.summed(
+            hiddenStates: hidden, labels: batch.labels.to(device), head: model.languageModel.lmHead)
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// Stage 1, abnormal-aware instruction tuning (METHOD.md §3): the answer-token loss on MAU
+/// conversations, with AdamW, warmup + cosine, gradient accumulation, global-norm clipping,
+/// optional LoRA, periodic evaluation and atomic checkpoints from which `run(resume: true)`
+/// continues exactly where a killed run stopped.
+///
+/// Progress goes to `onEvent` (and to metrics.jsonl in the run directory); the trainer never prints.
+public final class SFTTrainer {
+    public let configuration: SFTConfiguration
+    public let runDirectory: URL
+    private let onEvent: (TrainingEvent) -> Void
+
+    public init(configuration: SFTConfiguration, onEvent: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.runDirectory = URL(fileURLWithPath: configuration.output.dir)
+        self.onEvent = onEvent
+    }
+
+    /// Trains to the end (max_steps / epochs, or the time limit) and returns the summary. With
+    /// `resume`, continues from the newest checkpoint of the run directory (a fresh start when it
+    /// has none); without, refuses a run directory that already holds checkpoints.
+    @discardableResult
+    public func run(resume: Bool) throws -> RunSummary {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let store = CheckpointStore(runDirectory: runDirectory, keepLast: configuration.checkpoint.keepLast)
+        let latest = try store.latest()
+        if latest != nil && !resume {
+            throw SFTError.runDirectoryInUse(runDirectory.path)
+        }
+        let resumeFrom = resume ? latest : nil
+        try Data(try configuration.yaml().utf8).write(to: runDirectory.appendingPathComponent("config.yaml"), options: .atomic)
+
+        // 1. Device, precision, seeds.
+        let device = try configuration.model.resolvedDevice()
+        let dtype = configuration.model.resolvedDType(on: device)
+        Generator.seedAll(configuration.training.seed)
+
+        // 2. Data and the model it trains.
+        let data = try SFTData(configuration: configuration)
+        let start = try SFTStartPoint.make(configuration, runDirectory: runDirectory, dtype: dtype, device: device,
+                                           texts: { try data.tokenizerTexts(configuration: self.configuration, chatFormat: $0) })
+        let model = start.model
+        let builder = SFTExampleBuilder(
+            tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
+            imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
+            maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
+        let padTokenId = start.tokenizer.padTokenID ?? start.tokenizer.eosTokenID ?? 0
+        let training = configuration.training
+        let microBatches = training.gradientAccumulation
+        let loader = SFTLoader(
+            source: data.train, builder: builder, batchSize: training.batchSize, seed: training.seed,
+            shuffle: data.shufflesTraining, augmentation: configuration.data.augmentation.boxAugmentation,
+            padTokenId: padTokenId)
+        let totalSteps = try data.totalSteps(configuration: configuration, batchesPerEpoch: loader.batchesPerEpoch)
+
+        // 3. What trains: the listed parts; with LoRA, adapters on every target layer (PEFT's
+        // matching, over the whole model) and the decoder through its adapters alone.
+        let parts = Set(training.trainable)
+        var adapted: [String] = []
+        if configuration.lora.enabled {
+            let builtFrozen = Set(model.parameters().filter(\.isFrozen).map(ObjectIdentifier.init))
+            adapted = try LoRA.apply(configuration.lora.adapterConfiguration, to: model,
+                                     generator: Generator(seed: training.seed &+ 1))
+            for part in parts where part != .lm {
+                for parameter in part.module(of: model).parameters() where !builtFrozen.contains(ObjectIdentifier(parameter)) {
+                    parameter.isFrozen = false
+                }
+            }
+        } else {
+            model.freezeParts(except: parts)
+        }
+        model.train()
+        let groups = model.parameterGroups(weightDecay: training.weightDecay) { training.learningRate(for: $0) }
+        let optimizer = AdamW(groups: groups.map(\.1))
+        let schedule = training.schedule(totalSteps: totalSteps)
+        let trainableCount = model.trainableParameters().reduce(0) { $0 + $1.count }
+        let trainedNames = Set(model.namedParameters().filter { $0.1.isTrainable }.map(\.0))
+        // Stage 1a (LLaVA's alignment idea): for the first `alignment_steps` only the vision tower
+        // and projector learn; the decoder's trainable parameters take no gradient.
+        let decoderTrainable = model.languageModel.trainableParameters()
+        func setDecoderLearning(_ isOn: Bool) {
+            for parameter in decoderTrainable where parameter.isFrozen == isOn { parameter.isFrozen = !isOn }
+        }
+
+        // 4. Resume: weights, optimizer, RNG and data position of the newest checkpoint.
+        var state = TrainingState(step: 0, dataPosition: DataPosition(epoch: 0, offset: 0), samplesSeen: 0,
+                                  tokensSeen: 0, elapsedSeconds: 0, configurationHash: nil)
+        if let checkpoint = resumeFrom {
+            state = try SFTCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: trainedNames)
+            loader.position = state.dataPosition
+        }
+        // metrics.jsonl continues a resumed run from its checkpoint's step (lines the killed run
+        // wrote after it are dropped); a fresh run starts it anew.
+        let metricsURL = runDirectory.appendingPathComponent(MetricsLog.fileName)
+        if resumeFrom == nil { try? fileManager.removeItem(at: metricsURL) }
+        let log = resumeFrom == nil
+            ? try MetricsLog(url: metricsURL) : try MetricsLog(url: metricsURL, keepingStepsThrough: state.step)
+        func emit(_ event: TrainingEvent) throws {
+            try log.record(event)
+            onEvent(event)
+        }
+        try emit(.started(RunStart(
+            runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
+            totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
+            resumedFromStep: resumeFrom == nil ? nil : state.step)))
+        if !adapted.isEmpty { try emit(.warning("LoRA on \(adapted.count) layers (\(configuration.lora.targetModules.joined(separator: ", ")))")) }
+
+        let evaluator = SFTEvaluator(
+            source: data.validation, builder: builder, batchSize: training.batchSize,
+            lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
+            maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId,
+            eosTokenIds: [start.tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds,
+            seed: training.seed)
+        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
+
+        // 5. The loop: accumulate, clip, step; evaluate and checkpoint on their schedules.
+        let clock = ContinuousClock()
+        let began = clock.now
+        let elapsedBefore = state.elapsedSeconds
+        func elapsed() -> Double { elapsedBefore + seconds(clock.now - began) }
+        var lastEvaluation: EvaluationMetrics?
+        var lastStep: StepMetrics?
+        var stopReason = "finished"
+        var truncatedReported = loader.truncatedCount
+        let firstStep = state.step
+        var windowStart = clock.now
+        var windowTokens = 0
+        var windowSamples = 0
+        while state.step < totalSteps {
+            if let limit = training.timeLimitSeconds, elapsed() >= limit {
+                stopReason = "time limit of \(Int(limit)) s reached at step \(state.step) of \(totalSteps)"
+                try emit(.warning(stopReason))
+                break
+            }
+            let step = state.step
+            if training.alignmentSteps > 0 { setDecoderLearning(step >= training.alignmentSteps) }
+            schedule.apply(to: optimizer, step: step)
+            var batches: [SFTBatch] = []
+            for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
+            let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
+            var lossSum = 0.0
+            for batch in batches {
+                let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device)
+                let loss = sum / Double(max(stepTokens, 1))
+                loss.backward()
+                lossSum += sum.item()
+                windowTokens += batch.attentionMask.sum().itemInt()
+                windowSamples += batch.examples.count
+            }
+            let gradNorm = training.maxGradNorm > 0
+                ? clipGradNorm(optimizer.allParameters, maxNorm: training.maxGradNorm) : 0
+            optimizer.step()
+            optimizer.zeroGrad()
+            state.step += 1
+            state.samplesSeen += batches.reduce(0) { $0 + $1.examples.count }
+            state.tokensSeen += stepTokens
+            state.dataPosition = loader.position
+            state.elapsedSeconds = elapsed()
+            if loader.truncatedCount > truncatedReported {
+                try emit(.warning("\(loader.truncatedCount) examples truncated to max_length \(configuration.data.maxLength) so far"))
+                truncatedReported = loader.truncatedCount
+            }
+            let window = max(seconds(clock.now - windowStart), 1e-9)
+            let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
+            let metrics = StepMetrics(
+                step: state.step, totalSteps: totalSteps, loss: lossSum / Double(max(stepTokens, 1)),
+                learningRate: optimizer.learningRate, gradNorm: gradNorm, tokensPerSecond: Double(windowTokens) / window,
+                samplesPerSecond: Double(windowSamples) / window, elapsedSeconds: state.elapsedSeconds,
+                etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9), epoch: Double(state.dataPosition.epoch))
+            lastStep = metrics
+            try emit(.step(metrics))
+            (windowStart, windowTokens, windowSamples) = (clock.now, 0, 0)
+
+            let evaluationEvery = configuration.evaluation.every
+            if evaluationEvery > 0 && state.step % evaluationEvery == 0 && state.step < totalSteps {
+                let metrics = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
+                lastEvaluation = metrics
+                try emit(.evaluation(metrics))
+            }
+            let checkpointEvery = configuration.checkpoint.every
+            if checkpointEvery > 0 && state.step % checkpointEvery == 0 && state.step < totalSteps {
+                let url = try saver.save(state: state, model: model, optimizer: optimizer)
+                try emit(.checkpointSaved(step: state.step, path: url.path))
+            }
+        }
+
+        // 6. The end: final evaluation, a last checkpoint, the model for `umed generate`.
+        let final = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
+        lastEvaluation = final
+        try emit(.evaluation(final))
+        if configuration.checkpoint.keepLast > 0 {
+            let url = try saver.save(state: state, model: model, optimizer: optimizer)
+            try emit(.checkpointSaved(step: state.step, path: url.path))
+        }
+        let modelDirectory = runDirectory.appendingPathComponent("model")
+        try saver.exportFinal(model: model, to: modelDirectory)
+        let summary = RunSummary(
+            steps: state.step, seconds: state.elapsedSeconds, finalStep: lastStep,
+            finalEvaluation: lastEvaluation, modelPath: modelDirectory.path, stopReason: stopReason)
+        try emit(.finished(summary))
+        return summary
+    }
+
+}
+
+func seconds(_ duration: Duration) -> Double {
+    let (whole, fraction) = duration.components
+    return Double(whole) + Double(fraction) / 1e18
+}

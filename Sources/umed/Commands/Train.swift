@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import UMedTraining
+
+/// `umed train sft|aar`: the two training stages, each from a YAML configuration.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a LLaVA-family model: stage 1 (sft), stage 2 (aar).",
+        subcommands: [TrainSFT.self])
+}
+
+/// The options every training stage shares.
+struct TrainingRunOptions: ParsableArguments {
+    @Option(help: "The run's YAML configuration (see configs/).") var config: String
+    @Option(name: .customLong("set"), help: "Override one configuration key, e.g. --set training.max_steps=100 (repeatable).")
+    var overrides: [String] = []
+    @Flag(help: "Continue the run in output.dir from its newest checkpoint.") var resume = false
+}
+
+struct TrainSFT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sft",
+        abstract: "Stage 1: abnormal-aware instruction tuning on MAU conversations (or phantoms).",
+        discussion: """
+            Writes into output.dir: config.yaml (the resolved configuration), metrics.jsonl, \
+            checkpoint-NNNNNNNN/ (every checkpoint.every steps, the last checkpoint.keep_last kept) and \
+            model/ (the final model in Hugging Face layout, for `umed generate` and transformers).
+            """)
+
+    @OptionGroup var options: TrainingRunOptions
+
+    func run() throws {
+        let configuration = try SFTConfiguration.load(from: URL(fileURLWithPath: options.config), overrides: options.overrides)
+        var renderer = TrainingProgressRenderer()
+        let trainer = try SFTTrainer(configuration: configuration) { renderer.render($0) }
+        let summary = try trainer.run(resume: options.resume)
+        print("model: \(summary.modelPath ?? "-")")
+    }
+}
