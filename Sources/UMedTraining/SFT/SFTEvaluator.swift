@@ -16,10 +16,19 @@ struct SFTEvaluator {
     var padTokenId: Int
     var eosTokenIds: [Int]
     var seed: UInt64
+    /// Mixed precision: the dtype evaluation runs under autocast in, as training does.
+    var autocast: DType? = nil
     /// Answers shown in the evaluation event.
     var shownExamples = 3
 
     func evaluate(model: LlavaModel, tokenizer: Tokenizer, step: Int, device: Device) throws -> EvaluationMetrics {
+        guard let autocast else { return try evaluatePlainly(model: model, tokenizer: tokenizer, step: step, device: device) }
+        return try Tensor.withAutocast(device: device, dtype: autocast) {
+            try evaluatePlainly(model: model, tokenizer: tokenizer, step: step, device: device)
+        }
+    }
+
+    private func evaluatePlainly(model: LlavaModel, tokenizer: Tokenizer, step: Int, device: Device) throws -> EvaluationMetrics {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }

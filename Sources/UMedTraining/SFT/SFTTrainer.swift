@@ -76,6 +76,18 @@ public final class SFTTrainer {
         } else {
             model.freezeParts(except: parts)
         }
+        if configuration.model.gradientCheckpointing {
+            for (_, module) in model.namedModules() {
+                (module as? DecoderModel)?.usesGradientCheckpointing = true
+                (module as? VisionEncoder)?.usesGradientCheckpointing = true
+            }
+        }
+        // Mixed precision: frozen weights stay in the low-precision dtype, trained ones are kept
+        // in float32 (AdamW's master copy) and the forward pass runs under autocast.
+        let autocast: DType? = dtype == .float32 ? nil : dtype
+        if autocast != nil {
+            for parameter in model.trainableParameters() { parameter.move(dtype: .float32) }
+        }
         model.train()
         let groups = model.parameterGroups(weightDecay: training.weightDecay) { training.learningRate(for: $0) }
         let optimizer = AdamW(groups: groups.map(\.1))
@@ -117,7 +129,7 @@ public final class SFTTrainer {
             lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
             maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId,
             eosTokenIds: [start.tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds,
-            seed: training.seed)
+            seed: training.seed, autocast: autocast)
         let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
 
         // 5. The loop: accumulate, clip, step; evaluate and checkpoint on their schedules.
@@ -147,7 +159,7 @@ public final class SFTTrainer {
             let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
             var lossSum = 0.0
             for batch in batches {
-                let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device)
+                let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device, autocast: autocast)
                 let loss = sum / Double(max(stepTokens, 1))
                 loss.backward()
                 lossSum += sum.item()
@@ -163,7 +175,7 @@ public final class SFTTrainer {
             state.tokensSeen += stepTokens
             state.dataPosition = loader.position
             state.elapsedSeconds = elapsed()
-            if loader.truncatedCount > truncatedReported {
+            if loader.truncatedCount > 0 && loader.truncatedCount >= max(1, truncatedReported * 2) {
                 try emit(.warning("\(loader.truncatedCount) examples truncated to max_length \(configuration.data.maxLength) so far"))
                 truncatedReported = loader.truncatedCount
             }
