@@ -1,3 +1,4 @@
+import UMedModels
 import UMedTensor
 
 /// `model:` — where the model starts (a Hugging Face LLaVA-family checkpoint directory, or a named
@@ -91,34 +92,12 @@ public enum SFTPrecision: String, Codable, CaseIterable, Sendable {
     case auto, float32, bfloat16
 }
 
-/// `model.tiny:` — the sizes of the `umed-tiny` preset (a small ViT, projector and decoder).
-public struct TinyModelSizes: Codable, Equatable, Sendable {
-    public var imageSize = 64
-    public var patchSize = 8
-    public var visionHidden = 128
-    public var visionLayers = 3
-    public var visionHeads = 4
-    public var textHidden = 128
-    public var textLayers = 3
-    public var textHeads = 4
-    public var intermediate = 512
+/// `model.tiny:` — the sizes of the `umed-tiny` preset (a small ViT, projector and decoder); the
+/// preset's own type, read from YAML here. `max_positions` is not a key: the trainer sets it from
+/// `data.max_length`.
+public typealias TinyModelSizes = UMedTinySizes
 
-    public init(
-        imageSize: Int = 64, patchSize: Int = 8, visionHidden: Int = 128, visionLayers: Int = 3,
-        visionHeads: Int = 4, textHidden: Int = 128, textLayers: Int = 3, textHeads: Int = 4,
-        intermediate: Int = 512
-    ) {
-        self.imageSize = imageSize
-        self.patchSize = patchSize
-        self.visionHidden = visionHidden
-        self.visionLayers = visionLayers
-        self.visionHeads = visionHeads
-        self.textHidden = textHidden
-        self.textLayers = textLayers
-        self.textHeads = textHeads
-        self.intermediate = intermediate
-    }
-
+extension UMedTinySizes: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case imageSize = "image_size", patchSize = "patch_size"
         case visionHidden = "vision_hidden", visionLayers = "vision_layers", visionHeads = "vision_heads"
@@ -128,24 +107,30 @@ public struct TinyModelSizes: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let section = try ConfigurationSectionDecoder(decoder, keys: CodingKeys.self)
-        let defaults = Self()
-        imageSize = try section(.imageSize, default: defaults.imageSize)
-        patchSize = try section(.patchSize, default: defaults.patchSize)
-        visionHidden = try section(.visionHidden, default: defaults.visionHidden)
-        visionLayers = try section(.visionLayers, default: defaults.visionLayers)
-        visionHeads = try section(.visionHeads, default: defaults.visionHeads)
-        textHidden = try section(.textHidden, default: defaults.textHidden)
-        textLayers = try section(.textLayers, default: defaults.textLayers)
-        textHeads = try section(.textHeads, default: defaults.textHeads)
-        intermediate = try section(.intermediate, default: defaults.intermediate)
+        self.init()
+        imageSize = try section(.imageSize, default: imageSize)
+        patchSize = try section(.patchSize, default: patchSize)
+        visionHidden = try section(.visionHidden, default: visionHidden)
+        visionLayers = try section(.visionLayers, default: visionLayers)
+        visionHeads = try section(.visionHeads, default: visionHeads)
+        textHidden = try section(.textHidden, default: textHidden)
+        textLayers = try section(.textLayers, default: textLayers)
+        textHeads = try section(.textHeads, default: textHeads)
+        intermediate = try section(.intermediate, default: intermediate)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in sizes { try container.encode(value, forKey: key) }
+    }
+
+    private var sizes: [(CodingKeys, Int)] {
+        [(.imageSize, imageSize), (.patchSize, patchSize), (.visionHidden, visionHidden),
+         (.visionLayers, visionLayers), (.visionHeads, visionHeads), (.textHidden, textHidden),
+         (.textLayers, textLayers), (.textHeads, textHeads), (.intermediate, intermediate)]
     }
 
     func validate() throws {
-        let sizes: [(CodingKeys, Int)] = [
-            (.imageSize, imageSize), (.patchSize, patchSize), (.visionHidden, visionHidden),
-            (.visionLayers, visionLayers), (.visionHeads, visionHeads), (.textHidden, textHidden),
-            (.textLayers, textLayers), (.textHeads, textHeads), (.intermediate, intermediate),
-        ]
         for (key, value) in sizes {
             try require(value > 0, "model.tiny.\(key.rawValue)", "must be positive, got \(value)")
         }
@@ -153,7 +138,9 @@ public struct TinyModelSizes: Codable, Equatable, Sendable {
                     "\(patchSize) does not divide image_size \(imageSize)")
         try require(visionHidden % visionHeads == 0, "model.tiny.vision_heads",
                     "\(visionHeads) does not divide vision_hidden \(visionHidden)")
-        try require(textHidden % textHeads == 0, "model.tiny.text_heads",
-                    "\(textHeads) does not divide text_hidden \(textHidden)")
+        try require(textHidden % textHeads == 0 && (textHidden / textHeads) % 2 == 0, "model.tiny.text_heads",
+                    "\(textHeads) heads do not split text_hidden \(textHidden) into even head widths (RoPE)")
+        try require(visionHidden % 4 == 0, "model.tiny.vision_hidden",
+                    "\(visionHidden) is not a multiple of 4 (2-D sin-cos positions)")
     }
 }

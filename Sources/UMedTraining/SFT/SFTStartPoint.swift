@@ -42,7 +42,8 @@ public struct SFTStartPoint {
             }
             return id
         }
-        let sizes = configuration.model.tiny.presetSizes(maxPositions: configuration.data.maxLength)
+        var sizes = configuration.model.tiny
+        sizes.maxPositions = max(configuration.data.maxLength, 64)
         let llava = UMedTiny.configuration(
             sizes, vocabularySize: tokenizer.vocabularySize, imageTokenIndex: try id("<image>"),
             bosTokenId: tokenizer.bosTokenID, eosTokenId: try tokenizer.eosTokenID ?? id("</s>"),
@@ -132,15 +133,3 @@ public struct SFTStartPoint {
     }
 }
 
-extension TinyModelSizes {
-    /// The preset's sizes, with room for prompts of `maxPositions` tokens.
-    func presetSizes(maxPositions: Int) -> UMedTinySizes {
-        var sizes = UMedTinySizes()
-        (sizes.imageSize, sizes.patchSize) = (imageSize, patchSize)
-        (sizes.visionHidden, sizes.visionLayers, sizes.visionHeads) = (visionHidden, visionLayers, visionHeads)
-        (sizes.textHidden, sizes.textLayers, sizes.textHeads) = (textHidden, textLayers, textHeads)
-        sizes.intermediate = intermediate
-        sizes.maxPositions = max(maxPositions, 64)
-        return sizes
-    }
-}
