@@ -62,7 +62,10 @@ final class MAUBuildKillTests: XCTestCase {
         let records = try JSONLines.read(Record.self, from: directory.appendingPathComponent("records.jsonl"))
         XCTAssertEqual(records.count, samples)
 
-        let server = ScriptedCompletionServer(faultEvery: 8, key: secret, slowSeconds: 2.5, latency: 0.03)
+        // The client's timeout is far above any scheduling delay of a loaded machine: an answer the
+        // server pays for after the client has given up on it is paid twice by any client (seen
+        // once with a 1.5 s timeout during a full test run). "Slow" faults outlast it.
+        let server = ScriptedCompletionServer(faultEvery: 8, key: secret, slowSeconds: 6, latency: 0.03)
         let (port, task) = try await server.start()
         defer { task.cancel() }
         let output = directory.appendingPathComponent("built.jsonl")
@@ -70,7 +73,7 @@ final class MAUBuildKillTests: XCTestCase {
         let arguments = [
             "mau", "build", "--records", directory.appendingPathComponent("records.jsonl").path, "--root", directory.path,
             "--out", output.path, "--generator", "openai", "--base-url", "http://127.0.0.1:\(port)/v1",
-            "--model", "test-model", "--api-key-env", keyVariable, "--concurrency", "8", "--timeout", "1.5",
+            "--model", "test-model", "--api-key-env", keyVariable, "--concurrency", "8", "--timeout", "5",
             "--max-attempts", "8",
         ]
         let start = Date()
