@@ -37,10 +37,19 @@ public enum BoxText {
         gridBoxes(in: text).map { Box(gridCoordinates: $0, imageWidth: imageWidth, imageHeight: imageHeight) }
     }
 
-    /// The category named in `<ref>…</ref>`, if any.
+    /// The category named in the first `<ref>…</ref>`, if any.
     public static func category(in text: String) -> String? {
-        guard let open = text.range(of: "<ref>"), let close = text.range(of: "</ref>", range: open.upperBound..<text.endIndex)
-        else { return nil }
-        return text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+        categories(in: text).first
+    }
+
+    /// Every category named in `<ref>…</ref>`, trimmed, in order.
+    public static func categories(in text: String) -> [String] {
+        var categories: [String] = []
+        var rest = text[...]
+        while let open = rest.range(of: "<ref>"), let close = rest.range(of: "</ref>", range: open.upperBound..<rest.endIndex) {
+            categories.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines))
+            rest = rest[close.upperBound...]
+        }
+        return categories
     }
 }

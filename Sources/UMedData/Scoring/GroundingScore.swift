@@ -8,18 +8,7 @@ public struct AnswerGrounding: Equatable, Sendable {
 
     public init(answer: String, imageSize: ImageSize) {
         boxes = BoxTextParser.pixelBoxes(in: answer, imageSize: imageSize)
-        categories = AnswerGrounding.referencedCategories(in: answer)
-    }
-
-    /// Every `<ref>…</ref>` text, trimmed, in order.
-    public static func referencedCategories(in text: String) -> [String] {
-        var categories: [String] = []
-        var rest = text[...]
-        while let open = rest.range(of: "<ref>"), let close = rest.range(of: "</ref>", range: open.upperBound..<rest.endIndex) {
-            categories.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines))
-            rest = rest[close.upperBound...]
-        }
-        return categories
+        categories = BoxText.categories(in: answer)
     }
 }
 

@@ -1,3 +1,4 @@
+import UMedData
 import UMedModels
 import UMedNN
 import UMedTensor
@@ -10,7 +11,8 @@ import UMedTensor
 /// [batch, length, vocabulary] logits of the whole prompt are never made (for a 32k vocabulary
 /// and a 600-token LLaVA prompt that is most of the step's memory).
 public enum AnswerTokenLoss {
-    public static let ignoredLabel = -100
+    /// The collation's label for untrained positions.
+    public static let ignoredLabel = SFTExample.ignoredLabel
 
     /// The summed cross-entropy over trained tokens (a scalar that requires grad) and their count.
     /// Divide by the count of the whole (accumulated) batch for a mean over tokens.

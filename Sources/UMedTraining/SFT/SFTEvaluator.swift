@@ -72,19 +72,10 @@ struct SFTEvaluator {
                 let (sample, image) = try source.sample(at: index)
                 prompts.append(try builder.prompt(for: sample, image: image))
             }
-            let length = prompts.map(\.inputIds.count).max() ?? 0
-            var ids: [Int] = []
-            var mask: [Int] = []
-            for prompt in prompts {
-                let padding = length - prompt.inputIds.count
-                ids += Array(repeating: padTokenId, count: padding) + prompt.inputIds
-                mask += Array(repeating: 0, count: padding) + Array(repeating: 1, count: prompt.inputIds.count)
-            }
-            let shape = [prompts.count, length]
+            let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.inputIds), padTokenId: padTokenId)
             let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
             let result = try model.generate(
-                inputIds: Tensor(ids, shape: shape).to(device), pixelValues: pixels,
-                attentionMask: Tensor(mask, shape: shape).to(device),
+                inputIds: ids.to(device), pixelValues: pixels, attentionMask: mask.to(device),
                 configuration: .greedy(maxNewTokens: maxNewTokens, eosTokenIds: eosTokenIds))
             for (prompt, sequence) in zip(prompts, result.sequences) {
                 let answer = tokenizer.decode(sequence.tokens, skipSpecialTokens: true)

@@ -163,7 +163,7 @@ public final class SFTTrainer {
                 let loss = sum / Double(max(stepTokens, 1))
                 loss.backward()
                 lossSum += sum.item()
-                windowTokens += batch.attentionMask.sum().itemInt()
+                windowTokens += batch.examples.reduce(0) { $0 + $1.inputIds.count }
                 windowSamples += batch.examples.count
             }
             let gradNorm = training.maxGradNorm > 0
