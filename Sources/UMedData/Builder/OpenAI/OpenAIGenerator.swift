@@ -56,10 +56,12 @@ public struct OpenAIBuildSummary: Equatable, Sendable {
     public var stopped: String?
 }
 
-/// The model-backed build: like `MAUBuilder` (append-only, flushed per sample, resumable by id),
-/// with up to `concurrency` records in flight. A spent budget or a non-retryable HTTP error
-/// (e.g. 401) stops launching records; a record that fails after its retries, or whose reply
-/// cannot be parsed, is skipped with the reason (a re-run tries it again, from the cache).
+/// The model-backed build: like `MAUBuilder` (append-only, each sample on disk before its `done`
+/// journal line, resumable by id), with up to `concurrency` records in flight; records finishing
+/// together share the output's and the journal's fsyncs (`GroupCommitAppender`). A spent budget or
+/// a non-retryable HTTP error (e.g. 401) stops launching records; a record that fails after its
+/// retries, or whose reply cannot be parsed, is skipped with the reason (a re-run tries it again,
+/// from the cache).
 public struct OpenAIMAUBuilder: Sendable {
     public var generator: OpenAIGenerator
     public var caller: ChatCaller
@@ -79,12 +81,6 @@ public struct OpenAIMAUBuilder: Sendable {
         case stop(String, String)
     }
 
-    private actor Writer {
-        let appender: JSONLinesAppender
-        init(_ url: URL) throws { appender = try JSONLinesAppender(url: url) }
-        func append(_ sample: MAUSample) throws { try appender.append(sample) }
-    }
-
     @discardableResult
     public func build(records recordsURL: URL, output: URL,
                       progress: @escaping @Sendable (MAUBuildEvent) -> Void = { _ in }) async throws -> OpenAIBuildSummary {
@@ -98,7 +94,7 @@ public struct OpenAIMAUBuilder: Sendable {
             if done.contains(record.id) { summary.build.alreadyDone += 1 } else { pending.append(record) }
         }
         progress(.started(pending: pending.count, alreadyDone: summary.build.alreadyDone))
-        let writer = try Writer(output)
+        let writer = try GroupCommitAppender(url: output)
         let generator = self.generator, caller = self.caller, root = imageRoot
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             var next = 0, finished = 0

@@ -37,29 +37,22 @@ public struct JournalEntry: Codable, Equatable, Sendable {
     }
 }
 
-/// The append-only journal of a build (JSON Lines, each line flushed to disk as written). A kill
-/// at any moment loses at most the requests in flight: the paid responses are in the cache and
-/// the finished samples in the output. Read back, it gives the tokens and requests already spent.
-public actor RequestJournal {
+/// The append-only journal of a build (JSON Lines; each `append` returns once its line is on disk,
+/// concurrent appends sharing fsyncs — `GroupCommitAppender`). A kill at any moment loses at most
+/// the requests in flight: the paid responses are in the cache and the finished samples in the
+/// output. A last line cut off by a kill is dropped when the journal is reopened. Read back, it
+/// gives the tokens and requests already spent.
+public final class RequestJournal: Sendable {
     public let url: URL
-    private let appender: JSONLinesAppender
+    private let appender: GroupCommitAppender
 
     public init(url: URL) throws {
-        RequestJournal.dropCutOffLine(url)
         self.url = url
-        appender = try JSONLinesAppender(url: url)
+        appender = try GroupCommitAppender(url: url)
     }
 
-    /// A last line without its newline (a write cut by a kill) is removed before appending.
-    static func dropCutOffLine(_ url: URL) {
-        guard let data = try? Data(contentsOf: url), let last = data.last, last != UInt8(ascii: "\n") else { return }
-        let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? data.startIndex
-        guard let handle = try? FileHandle(forWritingTo: url) else { return }
-        try? handle.truncate(atOffset: UInt64(keep - data.startIndex))
-        try? handle.close()
-    }
-
-    public func append(_ entry: JournalEntry) throws { try appender.append(entry) }
+    /// Appends `entry`; returns when it is on disk.
+    public func append(_ entry: JournalEntry) async throws { try await appender.append(entry) }
 
     /// The entries of the journal at `url` (none if it does not exist); a cut-off last line is ignored.
     public static func entries(at url: URL) throws -> [JournalEntry] {
