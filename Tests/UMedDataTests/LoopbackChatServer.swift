@@ -29,6 +29,11 @@ actor ScriptedCompletionServer {
     let latency: Double
     private var attempts: [String: Int] = [:]
     private(set) var paid: [String: Int] = [:]
+    /// Paid answers per `ChatRequest.cacheKey` (the client's journal key), for diagnosing a repeat.
+    private(set) var paidByKey: [String: Int] = [:]
+    /// What happened to each cache key, in order, with seconds since the server started.
+    private(set) var history: [String: [String]] = [:]
+    private let started = Date()
     private(set) var paidTotal = 0
     private(set) var faults = 0
     private(set) var faultKinds: [String: Int] = [:]
@@ -37,6 +42,11 @@ actor ScriptedCompletionServer {
     private var holdAfter: Int?
     private var held: [CheckedContinuation<Void, Never>] = []
     private(set) var heldCount = 0
+    /// Bumped by `dropHeldAnswers()`: a request that arrived under an older generation came from
+    /// the killed client and is never paid.
+    private var generation = 0
+    /// Requests of the killed client refused after `dropHeldAnswers()`.
+    private(set) var refusedFromKilledClient = 0
 
     /// ~1/`faultEvery` of first attempts at a body get one of `kinds` (chosen by the body's hash).
     init(faultEvery: Int = 5, kinds: [Fault] = ScriptedCompletionServer.transportFaults, key: String,
@@ -49,8 +59,8 @@ actor ScriptedCompletionServer {
     }
 
     /// The fault for this attempt at this body, if any: ~1/faultEvery of first attempts, by hash.
-    func next(body: String, authorization: String?) -> (fault: Fault?, authorized: Bool) {
-        guard authorization == "Bearer " + key else { unauthorized += 1; return (nil, false) }
+    func next(body: String, authorization: String?) -> (fault: Fault?, authorized: Bool, generation: Int) {
+        guard authorization == "Bearer " + key else { unauthorized += 1; return (nil, false, generation) }
         let digest = SHA256.hex(body)
         attempts[digest, default: 0] += 1
         let value = Int(digest.prefix(8), radix: 16)!
@@ -58,32 +68,48 @@ actor ScriptedCompletionServer {
             faults += 1
             let fault = kinds[(value / faultEvery) % kinds.count]
             faultKinds["\(fault)", default: 0] += 1
-            return (fault, true)
+            return (fault, true, generation)
         }
-        return (nil, true)
+        return (nil, true, generation)
     }
 
     /// After `count` paid answers, further answers are held unpaid until `dropHeldAnswers()`, so a
     /// client killed meanwhile has requests in flight but no paid answer it has not received.
     func holdAnswers(after count: Int) { holdAfter = count }
 
-    /// Lets held answers go, unpaid (their client is gone), and stops holding.
+    /// The client that sent the held requests is gone: lets them go unpaid, refuses every other
+    /// request it sent (one still in the server's latency wait when it died would otherwise be paid
+    /// after the hold is lifted — for nobody, and then again for the next run), and stops holding.
     func dropHeldAnswers() {
         holdAfter = nil
+        generation += 1
         for continuation in held { continuation.resume() }
         held = []
     }
 
     /// Pays for an answer to `body` (true), or holds it until dropped and refuses it (false).
-    func pay(body: String) async -> Bool {
+    func pay(body: String, key: String, generation: Int) async -> Bool {
+        if generation < self.generation {
+            note(key, "refused: sent by the killed client")
+            refusedFromKilledClient += 1
+            return false
+        }
         if let holdAfter, paidTotal >= holdAfter {
             heldCount += 1
+            note(key, "held")
             await withCheckedContinuation { held.append($0) }
             return false
         }
         paid[SHA256.hex(body), default: 0] += 1
+        paidByKey[key, default: 0] += 1
         paidTotal += 1
+        note(key, "paid #\(paidTotal)")
         return true
+    }
+
+    /// Adds `event` to the history of `key`.
+    func note(_ key: String, _ event: String) {
+        history[key, default: []].append(String(format: "%.3f ", Date().timeIntervalSince(started)) + event)
     }
 
     static func reply(for request: ChatRequest) -> String {
@@ -112,6 +138,7 @@ actor ScriptedCompletionServer {
             let decision = await self.next(body: text, authorization: request.headers[.authorization])
             guard decision.authorized else { return Response(status: .unauthorized) }
             let chat = try JSONDecoder().decode(ChatRequest.self, from: Data(text.utf8))
+            await self.note(chat.cacheKey, "received" + (decision.fault.map { ", fault \($0)" } ?? ""))
             let json = ScriptedCompletionServer.body(ScriptedCompletionServer.reply(for: chat))
             let headers: HTTPFields = [.contentType: "application/json"]
             if self.latency > 0 { try await Task.sleep(nanoseconds: UInt64(self.latency * 1_000_000_000)) }
@@ -135,7 +162,7 @@ actor ScriptedCompletionServer {
                     throw CancellationError()
                 })
             case nil:
-                guard await self.pay(body: text) else { return Response(status: .serviceUnavailable) }
+                guard await self.pay(body: text, key: chat.cacheKey, generation: decision.generation) else { return Response(status: .serviceUnavailable) }
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
             }
         }

@@ -129,17 +129,28 @@ final class MAUBuildKillTests: XCTestCase {
 
         // Server side: one paid answer per sample and prompt across both runs.
         let paid = await server.paid, faults = await server.faults, unauthorized = await server.unauthorized
+        let repeated = await server.paidByKey.filter { $0.value > 1 }.map(\.key), history = await server.history
+        let entries = (try? RequestJournal.entries(at: journal)) ?? []
+        for key in repeated {
+            let client = entries.filter { $0.key == key }.map {
+                "\($0.time.timeIntervalSince(start)) \($0.event) attempt \($0.attempt ?? 0) \($0.error ?? "")"
+            }
+            print("MAUBuildKillTests: paid twice, key \(key) (killed at \(killedAt) s)\n  server: "
+                  + (history[key] ?? []).joined(separator: "\n          ") + "\n  client: " + client.joined(separator: "\n          "))
+        }
         XCTAssertEqual(paid.count, 2 * samples, "two prompts per sample")
-        // KNOWN BUG (open in issue 4): in about 2 of 5 full-suite runs one call is paid twice
-        // (401 of 400), with or without the group-commit journal; not yet explained. Tolerated here
-        // so it is visible in the numbers but does not hide other failures; tighten to 0 once fixed.
-        XCTAssertLessThanOrEqual(paid.values.filter { $0 > 1 }.count, 1, "at most one paid call repeated across the kill")
-        XCTAssertLessThanOrEqual(paid.values.reduce(0, +), 2 * samples + 1)
+        // A repeat was once seen in ~2 of 5 full-suite runs: a request of the killed run still in
+        // the server's latency wait was paid after the hold was lifted. The server now refuses
+        // those (`dropHeldAnswers`), and a repeat prints both sides' history above.
+        XCTAssertEqual(paid.values.filter { $0 > 1 }.count, 0, "no paid call repeated across the kill")
+        XCTAssertEqual(paid.values.reduce(0, +), 2 * samples)
         XCTAssertGreaterThan(faults, 20)
         XCTAssertEqual(unauthorized, 0)
         let total = Date().timeIntervalSince(start), kinds = await server.faultKinds
+        let refused = await server.refusedFromKilledClient
         print("MAUBuildKillTests: killed at \(String(format: "%.1f", killedAt)) s after \(paidBeforeKill) paid calls, "
-              + "\(linesBeforeKill) samples written, \(heldAtKill) requests in flight; \(faults) faults injected "
+              + "\(linesBeforeKill) samples written, \(heldAtKill) requests held, \(refused) more of run 1 refused; "
+              + "\(faults) faults injected "
               + "\(kinds); both runs \(String(format: "%.1f", total)) s")
     }
 }
