@@ -29,32 +29,46 @@ struct CheckedScope {
 };
 thread_local std::vector<CheckedScope> scopes;
 
-// OpenBLAS (Debian's libtorch links it through libblas) runs its own thread pool next to
-// libtorch's OpenMP one; on a few cores the two spin against each other. Measured here (2 cores,
-// `umed bench ops` / `umed bench generate`): the MLP step 23 → 12-15 ms and batch-1 decoding
-// 34 → 85 tokens/s with OpenBLAS single-threaded, at the cost of a lone large matmul (180 → 95
-// GFLOPS). So OpenBLAS runs single-threaded unless OPENBLAS_NUM_THREADS says otherwise.
+// Thread layout. Debian's libtorch multiplies matrices in OpenBLAS, whose pthread build keeps its
+// own pool, and runs elementwise ops on its OpenMP pool; whichever pool is idle spins while the
+// other works (perf: a third of all samples in libgomp's spin loop). Measured on 2 cores (BENCHMARKS.md,
+// "Threads on Debian's libtorch"): OpenBLAS on every core with one OpenMP thread beats both the
+// earlier OpenBLAS 1 + OpenMP 2 (training step 1.79 → 1.27 s, batch-1 decoding 82 → 104 tokens/s)
+// and both pools on every core (2.8 s). With another BLAS (MKL in PyTorch's wheels) the OpenMP
+// threads do the matrix work too, so they get every core.
 using OpenBLASSetThreads = void (*)(int);
-const bool openBLASThreadsSet = [] {
-  if (std::getenv("OPENBLAS_NUM_THREADS") != nullptr || std::getenv("GOTO_NUM_THREADS") != nullptr) return false;
-  auto set = reinterpret_cast<OpenBLASSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (set == nullptr) return false;
-  set(1);
-  return true;
-}();
 
-// Threads default to the number of cores (libtorch's own default is physical cores, which is 1
-// on many 2-vCPU machines); OMP_NUM_THREADS or UMED_NUM_THREADS override it.
-const int threadDefaults = [] {
-  const char *requested = std::getenv("UMED_NUM_THREADS");
-  if (requested == nullptr) requested = std::getenv("OMP_NUM_THREADS");
-  int count = requested != nullptr ? std::atoi(requested) : 0;
-  if (count <= 0) count = static_cast<int>(std::thread::hardware_concurrency());
+OpenBLASSetThreads openBLASSetter() {
+  return reinterpret_cast<OpenBLASSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
+
+int positive(const char *name) {
+  const char *value = std::getenv(name);
+  int count = value != nullptr ? std::atoi(value) : 0;
+  return count > 0 ? count : 0;
+}
+
+// `cores` threads of computation in the layout above; `blas` / `intraOp` (when > 0) as asked instead.
+void useCores(int cores, int blas, int intraOp) {
+  auto setBLAS = openBLASSetter();
+  if (setBLAS != nullptr) setBLAS(blas > 0 ? blas : cores);
+  at::set_num_threads(intraOp > 0 ? intraOp : (setBLAS != nullptr ? 1 : cores));
+}
+
+// At load: UMED_NUM_THREADS cores (default: all available); OPENBLAS_NUM_THREADS / GOTO_NUM_THREADS
+// and OMP_NUM_THREADS set their pool directly. libtorch's own default (physical cores) is 1 on
+// many 2-vCPU machines.
+const bool threadDefaults = [] {
+  int cores = positive("UMED_NUM_THREADS");
+  if (cores == 0) cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores <= 0) cores = 1;
+  int blas = positive("OPENBLAS_NUM_THREADS");
+  if (blas == 0) blas = positive("GOTO_NUM_THREADS");
   try {
-    if (count > 0) at::set_num_threads(count);
+    useCores(cores, blas, positive("OMP_NUM_THREADS"));
   } catch (...) {
   }
-  return count;
+  return true;
 }();
 
 }  // namespace
@@ -193,6 +207,8 @@ int ct_tune_allocator(int64_t mmap_threshold, int64_t trim_threshold) {
   return ctorch::fail("allocator tuning needs glibc");
 #endif
 }
+
+int ct_use_cores(int cores) { CT_BEGIN useCores(cores, 0, 0); CT_END }
 
 int ct_blas_threads(int *count) {
   using OpenBLASGetThreads = int (*)();

@@ -25,15 +25,24 @@ public enum Runtime {
     }
 
     /// OpenBLAS's own threads when libtorch computes with OpenBLAS (Debian's libtorch), else nil.
-    /// UMed runs it single-threaded (libtorch's OpenMP threads and OpenBLAS's compete otherwise);
-    /// OPENBLAS_NUM_THREADS overrides.
+    /// See `useCores(_:)` for the layout; OPENBLAS_NUM_THREADS overrides.
     public static var openBLASThreadCount: Int? {
         var count: Int32 = -1
         _ = ct_blas_threads(&count)
         return count >= 0 ? Int(count) : nil
     }
 
-    /// Intra-op threads. Defaults to the number of cores, or UMED_NUM_THREADS / OMP_NUM_THREADS.
+    /// Computes on `cores` threads. With OpenBLAS (Debian's libtorch) its pool gets them and
+    /// libtorch's OpenMP pool one thread: the two pools spin against each other otherwise, and the
+    /// matrix products are most of the work (BENCHMARKS.md, "Threads on Debian's libtorch"). With
+    /// another BLAS the intra-op threads get them. At load UMed uses UMED_NUM_THREADS cores, default
+    /// all available; OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set their pool directly.
+    public static func useCores(_ cores: Int) {
+        precondition(cores > 0, "useCores needs at least one core, got \(cores)")
+        check(ct_use_cores(Int32(cores)))
+    }
+
+    /// libtorch's intra-op (OpenMP) threads; see `useCores(_:)` for the defaults.
     public static var threadCount: Int {
         get {
             var count: Int32 = 0

@@ -16,14 +16,31 @@ final class RuntimeTests: XCTestCase {
         XCTAssertEqual(Runtime.threadCount, original)
     }
 
-    func testDefaultThreadCount() {
+    func testDefaultThreadLayout() {
         let environment = ProcessInfo.processInfo.environment
-        let requested = (environment["UMED_NUM_THREADS"] ?? environment["OMP_NUM_THREADS"]).flatMap { Int($0) }
-        if let requested, requested > 0 {
-            XCTAssertEqual(Runtime.threadCount, requested, "the thread count asked for in the environment")
+        func requested(_ name: String) -> Int? { environment[name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
+        let cores = requested("UMED_NUM_THREADS") ?? ProcessInfo.processInfo.activeProcessorCount
+        if let openBLAS = Runtime.openBLASThreadCount {
+            XCTAssertEqual(openBLAS, requested("OPENBLAS_NUM_THREADS") ?? requested("GOTO_NUM_THREADS") ?? cores,
+                           "OpenBLAS computes on every core")
+            XCTAssertEqual(Runtime.threadCount, requested("OMP_NUM_THREADS") ?? 1, "one OpenMP thread beside OpenBLAS")
         } else {
-            XCTAssertEqual(Runtime.threadCount, ProcessInfo.processInfo.activeProcessorCount,
-                           "one intra-op thread per available core")
+            XCTAssertEqual(Runtime.threadCount, requested("OMP_NUM_THREADS") ?? cores, "one intra-op thread per core")
+        }
+    }
+
+    func testUseCoresGivesTheCoresToTheBLASThatMultipliesMatrices() {
+        let (threads, openBLAS) = (Runtime.threadCount, Runtime.openBLASThreadCount)
+        defer {
+            Runtime.useCores(openBLAS ?? threads)
+            Runtime.threadCount = threads
+        }
+        Runtime.useCores(3)
+        if Runtime.openBLASThreadCount != nil {
+            XCTAssertEqual(Runtime.openBLASThreadCount, 3)
+            XCTAssertEqual(Runtime.threadCount, 1)
+        } else {
+            XCTAssertEqual(Runtime.threadCount, 3)
         }
     }
 

@@ -69,6 +69,9 @@ int ct_get_num_threads(int *count);
 /* OpenBLAS's thread count when libtorch uses OpenBLAS (single-threaded by default, see
    runtime.cpp); -1 when another BLAS is in use. */
 int ct_blas_threads(int *count);
+// Computes on `cores` threads: OpenBLAS's pool (when libtorch uses OpenBLAS) with one intra-op
+// thread, else `cores` intra-op threads.
+int ct_use_cores(int cores);
 /* glibc malloc: serve allocations below mmap_threshold bytes from the heap and keep up to
    trim_threshold bytes of freed heap, instead of mapping fresh zeroed pages for every large tensor
    (MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the environment win). */

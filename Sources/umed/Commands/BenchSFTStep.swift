@@ -24,7 +24,7 @@ struct BenchSFTStep: ParsableCommand {
     @Option(help: "Untimed steps before them.") var warmup = 3
     @Option(help: "Where the model (config.json, safetensors) and batch.safetensors are written.")
     var writeDir = "/tmp/umed-bench-sft"
-    @Option(help: "Intra-op threads (default: libtorch's).") var threads: Int?
+    @Option(help: "Cores to compute on (Runtime.useCores; default: UMed's, all).") var threads: Int?
     @Option(help: "Seed of the weights and the batch.") var seed: UInt64 = 0
     @Option(help: "AdamW learning rate (weight decay 0.01, torch's default).") var learningRate = 1e-4
     @Option(help: "Gradient-norm clip.") var maxGradNorm = 1.0
@@ -48,7 +48,7 @@ struct BenchSFTStep: ParsableCommand {
     private var answerTokens: Int { max(1, Int((Double(length) * answerFraction).rounded())) }
 
     func run() throws {
-        if let threads { Runtime.threadCount = threads }
+        if let threads { Runtime.useCores(threads) }
         let directory = URL(fileURLWithPath: writeDir)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         Generator.seedAll(seed)
@@ -100,6 +100,7 @@ struct BenchSFTStep: ParsableCommand {
         let mean = stepSeconds.reduce(0, +) / Double(stepSeconds.count)
         var results: [String: Any] = [
             "side": "umed", "parameters": model.parameterCount, "threads": Runtime.threadCount,
+            "openblas_threads": Runtime.openBLASThreadCount ?? 0,
             "libtorch": Runtime.libtorchVersion, "batch": batch, "length": length, "answer_tokens_per_row": answerTokens,
             "image_tokens": model.imageTokenCount, "warmup": warmup, "steps": steps,
             "mean_ms": mean * 1e3, "median_ms": sorted[sorted.count / 2] * 1e3, "min_ms": sorted[0] * 1e3,
