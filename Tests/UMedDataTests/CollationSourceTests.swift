@@ -96,4 +96,24 @@ final class CollationSourceTests: XCTestCase {
         let shifted = PhantomSource(seed: 3, size: 32, count: 2, firstIndex: 4)
         XCTAssertEqual(try shifted.sample(at: 1).sample, written[5])
     }
+
+    /// `configs/templates/phantoms-concise` (the CPU demo's short answers): the same records, the
+    /// answer phrased by those templates, still valid MAU and shorter than the built-in phrasing.
+    func testPhantomSourceWithTheConciseTemplates() throws {
+        let directory = try writePhantoms(count: 6)
+        let written = try JSONLines.read(MAUSample.self, from: directory.appendingPathComponent("mau.jsonl"))
+        let templatesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs/templates/phantoms-concise")
+        let templates = try PromptTemplates(directory: templatesURL)
+        XCTAssertEqual(templates.version, "phantoms-concise-v1")
+        let source = PhantomSource(seed: 3, size: 32, count: 6, templates: templates)
+        for index in 0..<6 {
+            let sample = try source.sample(at: index).sample
+            XCTAssertEqual(sample.record, written[index].record)
+            XCTAssertEqual(sample, TemplateGenerator(templates: templates, seed: 3).sample(for: written[index].record))
+            XCTAssertEqual(sample.generator.promptVersion, "phantoms-concise-v1")
+            XCTAssertEqual(MAUValidator().problems(in: sample), [])
+            XCTAssertLessThan(sample.conversations[1].value.count, written[index].conversations[1].value.count)
+        }
+    }
 }

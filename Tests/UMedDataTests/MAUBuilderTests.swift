@@ -101,6 +101,15 @@ final class MAUBuilderTests: XCTestCase {
         let sample = TemplateGenerator(templates: templates).sample(for: MAUTestRecords.normal)
         XCTAssertEqual(sample.question, "<image>\nWhere is the chest x-ray lesion?")
         XCTAssertEqual(sample.generator.promptVersion, "mine-v2")
+
+        // A mistyped directory is an error naming it, not the built-ins in disguise.
+        let missing = directory.appendingPathComponent("no-such-templates")
+        for make in [{ _ = try PromptTemplates(directory: missing) }, { _ = try DiagnosisPrompts(directory: missing) }] {
+            XCTAssertThrowsError(try make()) { error in
+                XCTAssertTrue("\(error)".contains("no-such-templates"), "\(error)")
+                XCTAssertTrue("\(error)".contains("no such template directory"), "\(error)")
+            }
+        }
     }
 
     func testBuilderResumesAfterAPartialOutputWithoutDuplicates() throws {

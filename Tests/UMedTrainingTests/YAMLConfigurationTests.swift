@@ -118,7 +118,7 @@ final class YAMLConfigurationTests: XCTestCase {
         var configuration = SFTConfiguration()
         configuration.model.preset = "umed-tiny"
         configuration.model.dtype = .bfloat16
-        configuration.data.phantoms = SFTPhantomData(seed: 3, count: 2000)
+        configuration.data.phantoms = SFTPhantomData(seed: 3, count: 2000, templates: "configs/templates/phantoms-concise")
         configuration.training.maxSteps = 100
         configuration.training.learningRate = 2.0000000000000002e-3
         configuration.training.learningRates = SFTPartLearningRates(vision: 1e-4)

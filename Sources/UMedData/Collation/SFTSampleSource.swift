@@ -107,15 +107,16 @@ public final class MAUFileSource: SFTSampleSource, Sendable {
 }
 
 /// Fresh synthetic phantoms, no files: sample i is `PhantomGenerator(seed:size:)`'s image
-/// `firstIndex + i` with its template answer (`PhantomDataset`, `TemplateGenerator`), as
-/// `umed phantoms` would write it — "fresh phantoms every step" training.
+/// `firstIndex + i` with its template answer (`PhantomDataset`, `TemplateGenerator` with
+/// `templates`), as `umed phantoms` would write it — "fresh phantoms every step" training.
 public struct PhantomSource: SFTSampleSource, Sendable {
     public let dataset: PhantomDataset
     public let count: Int
     public let firstIndex: Int
 
-    public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0) {
-        dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size))
+    public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0, templates: PromptTemplates = .builtIn) {
+        dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size),
+                                 answers: TemplateGenerator(templates: templates, seed: seed))
         self.count = count
         self.firstIndex = firstIndex
     }

@@ -15,8 +15,15 @@ struct SFTData {
         if let phantoms = data.phantoms {
             let steps = configuration.training.maxSteps ?? 0
             let streamLength = steps * configuration.training.batchSize * configuration.training.gradientAccumulation
-            train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1))
-            validation = PhantomSource(seed: phantoms.validationSeed, size: phantoms.size, count: phantoms.validationCount)
+            let templates = try phantoms.templates.map { path -> PromptTemplates in
+                do { return try PromptTemplates(directory: URL(fileURLWithPath: path, isDirectory: true)) } catch {
+                    throw SFTError.invalidConfiguration("data.phantoms.templates: \(error)")
+                }
+            } ?? .builtIn
+            train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1),
+                                  templates: templates)
+            validation = PhantomSource(seed: phantoms.validationSeed, size: phantoms.size, count: phantoms.validationCount,
+                                       templates: templates)
             shufflesTraining = phantoms.count != nil
             return
         }

@@ -76,8 +76,13 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     public var validationCount = 300
     /// The validation generator's seed (must differ from `seed`).
     public var validationSeed: UInt64 = 1
+    /// A template directory for the answers (as `umed mau build --templates`); absent: the
+    /// built-in narrative templates.
+    public var templates: String?
 
-    public init(seed: UInt64 = 0, size: Int = 64, count: Int? = nil, validationCount: Int = 300, validationSeed: UInt64 = 1) {
+    public init(seed: UInt64 = 0, size: Int = 64, count: Int? = nil, validationCount: Int = 300, validationSeed: UInt64 = 1,
+                templates: String? = nil) {
+        self.templates = templates
         self.seed = seed
         self.size = size
         self.count = count
@@ -86,7 +91,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case seed, size, count
+        case seed, size, count, templates
         case validationCount = "validation_count", validationSeed = "validation_seed"
     }
 
@@ -98,6 +103,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         count = try section(.count, default: defaults.count)
         validationCount = try section(.validationCount, default: defaults.validationCount)
         validationSeed = try section(.validationSeed, default: defaults.validationSeed)
+        templates = try section(.templates, default: defaults.templates)
     }
 
     func validate() throws {

@@ -52,6 +52,7 @@ public struct DiagnosisPrompts: Equatable, Sendable {
 
     /// The built-in prompts overridden by the files of `directory`.
     public init(directory: URL) throws {
+        try PromptTemplates.requireDirectory(directory)
         var prompts = DiagnosisPrompts.builtIn
         var overridden = false
         for (name, field) in DiagnosisPrompts.files {

@@ -36,6 +36,7 @@ public struct PromptTemplates: Equatable, Sendable {
 
     /// The built-in templates overridden by the files of `directory`.
     public init(directory: URL) throws {
+        try PromptTemplates.requireDirectory(directory)
         var templates = PromptTemplates.builtIn
         var overridden = false
         for (name, field) in PromptTemplates.files {
@@ -55,6 +56,14 @@ public struct PromptTemplates: Equatable, Sendable {
             templates.version += "+custom"
         }
         self = templates
+    }
+
+    /// Throws unless `url` is a directory: a mistyped path must not fall back to the built-ins.
+    static func requireDirectory(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RecordError.unreadable(file: url.path, problem: "no such template directory")
+        }
     }
 
     private static func lines(of url: URL) throws -> [String] {
