@@ -101,7 +101,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "UMedTrainingTests",
-            dependencies: ["UMedTraining", "UMedData", "UMedModels"]),
+            dependencies: ["UMedTraining", "UMedData", "UMedModels"],
+            resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )
