@@ -123,3 +123,34 @@ final class RewardTests: XCTestCase {
         XCTAssertEqual(RewardAggregation.dividedByPromptMaximum([-1, -2, 3], prompts: [0, 0, 1]), [0, 0, 1])
     }
 }
+
+/// The KL coefficient's controller and GRPO's group advantages, on values worked out by hand.
+final class AdvantageAndKLTests: XCTestCase {
+    func testFixedKLCoefficientNeverMoves() {
+        var controller = KLController(coefficient: 0.05)
+        controller.update(currentKL: 10, samples: 1000)
+        XCTAssertEqual(controller.coefficient, 0.05)
+    }
+
+    func testAdaptiveKLMovesTowardTheTargetWithAClippedError() {
+        var controller = KLController(coefficient: 0.1, target: 6, horizon: 10_000)
+        // KL 9 vs 6: error 0.5 clipped to 0.2; × (1 + 0.2 · 256 / 10 000) = × 1.00512.
+        controller.update(currentKL: 9, samples: 256)
+        XCTAssertEqual(controller.coefficient, 0.1 * 1.00512, accuracy: 1e-12)
+        // KL 4.5 vs 6: error −0.25 clipped to −0.2; × (1 − 0.2 · 5 000 / 10 000) = × 0.9.
+        controller.update(currentKL: 4.5, samples: 5000)
+        XCTAssertEqual(controller.coefficient, 0.1 * 1.00512 * 0.9, accuracy: 1e-12)
+        // KL 6.6: error 0.1 (inside the clip); × 1.1 after a full horizon.
+        controller.update(currentKL: 6.6, samples: 10_000)
+        XCTAssertEqual(controller.coefficient, 0.1 * 1.00512 * 0.9 * 1.1, accuracy: 1e-12)
+    }
+
+    func testGroupAdvantagesNormalizeWithinEachPrompt() {
+        // Prompt 0: 1, 2, 3 → mean 2, unbiased std 1 → −1, 0, 1 (÷ (1 + ε)). Prompt 1: all 5 → 0.
+        let advantages = GroupAdvantages.compute(rewards: [1, 5, 2, 5, 3], prompts: [0, 1, 0, 1, 0], epsilon: 0)
+        XCTAssertEqual(advantages, [-1, 0, 0, 0, 1])
+        let smoothed = GroupAdvantages.compute(rewards: [1, 2, 3], prompts: [7, 7, 7], epsilon: 1)
+        XCTAssertEqual(smoothed, [-0.5, 0, 0.5])
+        XCTAssertEqual(GroupAdvantages.compute(rewards: [4], prompts: [0]), [0])
+    }
+}
