@@ -23,14 +23,16 @@ final class PPOMathTests: XCTestCase {
             var clip_range, value_clip_range, value_coefficient, entropy_coefficient: Double
             var advantages, returns, policy, value, entropy, total, policy_clip_fraction, value_clip_fraction, approximate_kl: Array
         }
+        struct LogProbabilities: Decodable { var temperature: Double; var tokens: [Int]; var log_probabilities: Array }
         struct Cases: Decodable {
+            var token_log_probabilities: LogProbabilities
             var masked_mean, masked_var_unbiased, masked_var_biased, whiten, whiten_keeping_mean: Array
             var gae_1_0_0_95: Advantages
             var gae_0_9_0_8: Advantages
             var token_rewards: TokenRewards
             var loss: Loss
             enum CodingKeys: String, CodingKey {
-                case masked_mean, masked_var_unbiased, masked_var_biased, whiten, whiten_keeping_mean, token_rewards, loss
+                case token_log_probabilities, masked_mean, masked_var_unbiased, masked_var_biased, whiten, whiten_keeping_mean, token_rewards, loss
                 case gae_1_0_0_95 = "gae_1.0_0.95", gae_0_9_0_8 = "gae_0.9_0.8"
             }
         }
@@ -106,5 +108,17 @@ final class PPOMathTests: XCTestCase {
         // The clip fractions are not trivial on this batch, so the clipping branches are exercised.
         XCTAssertGreaterThan(loss.policyClipFraction.itemFloat(), 0)
         XCTAssertGreaterThan(loss.valueClipFraction.itemFloat(), 0)
+    }
+
+    func testLogProbabilitiesOfChosenTokens() throws {
+        let fixture = try fixture(), expected = fixture.cases.token_log_probabilities
+        let tokens = Tensor(expected.tokens, shape: [3, 5])
+        let logits = fixture.inputs.logits.tensor
+        assertClose(TokenLogProbabilities.of(tokens, logits: logits, temperature: expected.temperature),
+                    expected.log_probabilities, "log-probabilities at temperature \(expected.temperature)")
+        // At temperature 1 it is plain log_softmax: each row's probabilities over the vocabulary sum to 1.
+        let everyToken = Tensor(Swift.Array(0..<7), shape: [1, 7])
+        let row = logits.narrow(dim: 0, start: 0, length: 1).narrow(dim: 1, start: 0, length: 1).expanded(to: [1, 7, 7])
+        XCTAssertEqual(TokenLogProbabilities.of(everyToken, logits: row).exp().sum().itemFloat(), 1, accuracy: 1e-6)
     }
 }
