@@ -1,0 +1,40 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedTensor
+
+/// r_rel, `embedding` scorer (METHOD.md §4, the default): cosine similarity of the sentence
+/// embeddings (all-MiniLM-L6-v2, as sentence-transformers computes them) of the answer's diagnosis
+/// and the reference's — the text without box spans and ref tags, as the lexical scorer reads
+/// it. (U) A negative cosine counts 0, so every term of the total lies in [0, 1].
+public final class EmbeddingRelevanceReward: RewardFunction, @unchecked Sendable {
+    // Unchecked: the embedder and tokenizer are never changed after init, and the encoder runs in
+    // evaluation mode without gradients.
+    public let embedder: SentenceEmbedder
+    public let tokenizer: Tokenizer
+
+    public var term: RewardTerm { .relevance }
+
+    public init(embedder: SentenceEmbedder, tokenizer: Tokenizer) {
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+    }
+
+    /// The sentence-transformers model in `directory` (default: the installed all-MiniLM-L6-v2,
+    /// `MiniLMLocation`).
+    public convenience init(directory: URL? = nil) throws {
+        let directory = try directory ?? MiniLMLocation.locate()
+        self.init(embedder: try SentenceEmbedder(directory: directory), tokenizer: try Tokenizer(directory: directory))
+    }
+
+    public func score(_ batch: RewardBatch) throws -> [Float] {
+        guard !batch.items.isEmpty else { return [] }
+        let texts = batch.items.flatMap { [LexicalRelevanceReward.diagnosis(of: $0.answer), LexicalRelevanceReward.diagnosis(of: $0.reference)] }
+        let embeddings = Tensor.withoutGrad { embedder.embed(tokenIDs: texts.map { tokenizer.encode($0) }) }.to(.float64)
+        let pairs = embeddings.reshaped([batch.items.count, 2, embedder.dimensions])
+        let answers = pairs.narrow(dim: 1, start: 0, length: 1), references = pairs.narrow(dim: 1, start: 1, length: 1)
+        let cosines = (answers * references).sum(dims: [1, 2])
+            / (answers.norm(2, dims: [1, 2]) * references.norm(2, dims: [1, 2])).clamped(min: 1e-12)
+        return cosines.toArray(of: Double.self).map { Float(max(0, $0)) }
+    }
+}
