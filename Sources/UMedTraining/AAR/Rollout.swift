@@ -1,0 +1,232 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// One prompt of a rollout: the question with its image, as `SFTExampleBuilder.prompt` makes it,
+/// and the reference answer for the relevance reward.
+public struct RolloutPrompt {
+    public var example: SFTExample
+    public var reference: String
+
+    public init(example: SFTExample, reference: String) {
+        self.example = example
+        self.reference = reference
+    }
+}
+
+/// Step 1 of a PPO step: k sampled answers per prompt, then one teacher-forced pass over prompt +
+/// answer under the policy (log-probabilities, and the value head's values) and under the frozen
+/// reference. Rows are answers, prompt p's k answers at rows p·k ..< (p + 1)·k; the answer axis T
+/// is the longest answer, padded. The answer at row i, token t was predicted from position
+/// `promptLength − 1 + t` of `sequences`, which is where its log-probabilities and value are read.
+public struct Rollout {
+    /// [N, promptLength + T]: the left-padded prompt, then the answer padded on the right.
+    public var sequences: Tensor
+    /// [N, promptLength + T] (int64): 1 on prompt and answer tokens.
+    public var attentionMask: Tensor
+    /// [N, 3, S, S]: each answer's image.
+    public var pixelValues: Tensor
+    public var promptLength: Int
+    /// [N, T] int64, padding = the pad id.
+    public var answerTokens: Tensor
+    /// [N, T] float32: 1 on answer tokens (EOS included).
+    public var answerMask: Tensor
+    /// Index of each answer's last token (its EOS, or the last before `maxNewTokens`).
+    public var lastTokens: [Int]
+    /// [N, T] under the policy at the sampling temperature; 0 on padding.
+    public var logProbabilities: Tensor
+    /// [N, T] under the reference model; 0 on padding.
+    public var referenceLogProbabilities: Tensor
+    /// [N, T] from the value head; 0 on padding.
+    public var values: Tensor
+    /// What the rewards read, one item per answer.
+    public var rewardBatch: RewardBatch
+    public var answers: [String] { rewardBatch.items.map(\.answer) }
+}
+
+/// Makes rollouts (step 1 of the PPO step).
+public struct RolloutMaker {
+    public var tokenizer: Tokenizer
+    public var answersPerPrompt: Int
+    public var generation: GenerationConfiguration
+    public var padTokenId: Int
+    /// Decoder layers whose attention the vision reward reads (nil: no attention is recorded).
+    public var attentionLayers: AttentionCapture.Layers?
+
+    public init(tokenizer: Tokenizer, answersPerPrompt: Int, generation: GenerationConfiguration, padTokenId: Int,
+                attentionLayers: AttentionCapture.Layers? = .all) {
+        precondition(answersPerPrompt > 0, "a rollout needs at least one answer per prompt")
+        self.tokenizer = tokenizer
+        self.answersPerPrompt = answersPerPrompt
+        self.generation = generation
+        self.padTokenId = padTokenId
+        self.attentionLayers = attentionLayers
+    }
+
+    public func make(prompts: [RolloutPrompt], policy: LlavaModel, reference: LlavaModel, valueHead: ValueHead,
+                     device: Device) throws -> Rollout {
+        precondition(!prompts.isEmpty, "a rollout needs prompts")
+        let k = answersPerPrompt
+        let examples = prompts.flatMap { Array(repeating: $0.example, count: k) }
+        let imageSpan = try RolloutMaker.imageSpan(of: prompts.map(\.example), imageTokenIndex: policy.configuration.imageTokenIndex,
+                                                   count: policy.imageTokenCount)
+        let (promptIds, promptMask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: padTokenId)
+        let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
+        let promptLength = promptIds.shape[1]
+
+        // 1a. Sample k answers per prompt, recording the answers' attention to the image patches.
+        let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
+        let wasTraining = policy.isTraining
+        policy.eval()
+        defer { policy.train(wasTraining) }
+        let generated = try policy.generate(inputIds: promptIds.to(device), pixelValues: pixels,
+                                            attentionMask: promptMask.to(device), configuration: generation,
+                                            attentionCapture: capture)
+
+        // 1b. Sequences = prompt + answer (right-padded), and the answer mask.
+        let answerLength = max(1, generated.sequences.map(\.tokens.count).max() ?? 1)
+        var answerIds: [Int] = [], answerMask: [Float] = [], lastTokens: [Int] = []
+        for sequence in generated.sequences {
+            let padding = answerLength - sequence.tokens.count
+            answerIds += sequence.tokens + Array(repeating: padTokenId, count: padding)
+            answerMask += Array(repeating: 1, count: sequence.tokens.count) + Array(repeating: 0, count: padding)
+            lastTokens.append(max(0, sequence.tokens.count - 1))
+        }
+        let rows = examples.count
+        let answerTokens = Tensor(answerIds, shape: [rows, answerLength])
+        let mask = Tensor(answerMask, shape: [rows, answerLength])
+        let sequences = Tensor.cat([promptIds, answerTokens], dim: 1).to(device)
+        let attentionMask = Tensor.cat([promptMask, mask.to(.int64)], dim: 1).to(device)
+
+        // 1c. Teacher-forced scoring under the policy (with values) and the reference.
+        let (logProbabilities, values) = try Tensor.withoutGrad {
+            try RolloutMaker.score(model: policy, valueHead: valueHead, sequences: sequences, attentionMask: attentionMask,
+                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens.to(device),
+                                   temperature: generation.temperature)
+        }
+        let referenceLogProbabilities = try Tensor.withoutGrad {
+            try RolloutMaker.score(model: reference, valueHead: nil, sequences: sequences, attentionMask: attentionMask,
+                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens.to(device),
+                                   temperature: generation.temperature).logProbabilities
+        }
+        let deviceMask = mask.to(device)
+
+        // 1d. What the rewards read.
+        let patchSize = RolloutMaker.patchSize(of: policy.configuration.vision)
+        var items: [RewardItem] = []
+        for (row, sequence) in generated.sequences.enumerated() {
+            let prompt = prompts[row / k], example = examples[row]
+            let answer = tokenizer.decode(sequence.tokens, skipSpecialTokens: true).trimmingCharacters(in: .whitespacesAndNewlines)
+            let grid = PatchGrid(patchSize: patchSize, imageWidth: example.transform.targetWidth,
+                                 imageHeight: example.transform.targetHeight)
+            let abnormal = grid.patchIndices(overlapping: example.findings.map { example.transform.map($0.box) })
+            let categoryTokens = RolloutMaker.categoryTokenIndices(sequence.tokens, tokenizer: tokenizer)
+            let attention = capture == nil ? nil : RolloutMaker.categoryAttention(sequence.attentions, tokens: categoryTokens)
+            items.append(RewardItem(prompt: row / k, answer: answer, reference: prompt.reference, findings: example.findings,
+                                    imageSize: example.imageSize, abnormalPatches: abnormal, attention: attention))
+        }
+        return Rollout(sequences: sequences, attentionMask: attentionMask, pixelValues: pixels, promptLength: promptLength,
+                       answerTokens: answerTokens.to(device), answerMask: deviceMask, lastTokens: lastTokens,
+                       logProbabilities: logProbabilities * deviceMask, referenceLogProbabilities: referenceLogProbabilities * deviceMask,
+                       values: values.map { $0 * deviceMask } ?? Tensor.zeros(deviceMask.shape, device: device),
+                       rewardBatch: RewardBatch(items: items))
+    }
+
+    /// Log-probabilities of the answer tokens [N, T] (and values [N, T] with a value head) from one
+    /// forward pass over prompt + answer: the logits and hidden states of positions
+    /// promptLength − 1 ..< promptLength − 1 + T.
+    public static func score(model: LlavaModel, valueHead: ValueHead?, sequences: Tensor, attentionMask: Tensor, pixels: Tensor,
+                             promptLength: Int, answerTokens: Tensor, temperature: Double) throws -> (logProbabilities: Tensor, values: Tensor?) {
+        let answerLength = answerTokens.shape[1]
+        let output = try model.forward(inputIds: sequences, pixelValues: pixels, attentionMask: attentionMask,
+                                       options: ForwardOptions(logits: .none, returnsHiddenStates: true))
+        guard let hidden = output.hiddenStates?.narrow(dim: 1, start: promptLength - 1, length: answerLength) else {
+            throw RolloutError.missingHiddenStates
+        }
+        let logits = model.languageModel.lmHead(hidden)
+        let logProbabilities = TokenLogProbabilities.of(answerTokens, logits: logits, temperature: temperature)
+        return (logProbabilities, valueHead.map { $0(hidden) })
+    }
+
+    /// The positions of the image tokens, the same in every prompt (counted from its first token).
+    static func imageSpan(of examples: [SFTExample], imageTokenIndex: Int, count: Int) throws -> Range<Int> {
+        let starts = Set(examples.map { $0.inputIds.firstIndex(of: imageTokenIndex) ?? -1 })
+        guard starts.count == 1, let start = starts.first, start >= 0 else {
+            throw RolloutError.imageTokensNotAligned(starts: starts.sorted())
+        }
+        return start..<start + count
+    }
+
+    static func patchSize(of vision: VisionTowerConfig) -> Int {
+        switch vision {
+        case .clip(let config): return config.vit.patchSize
+        case .siglip(let config): return config.vit.patchSize
+        }
+    }
+
+    /// Indices of the answer tokens that spell the categories inside `<ref>…</ref>` (N of the
+    /// vision reward): those whose characters in the decoded answer overlap a category's text.
+    /// A token's characters are what decoding through it adds to decoding up to it.
+    public static func categoryTokenIndices(_ tokens: [Int], tokenizer: Tokenizer) -> [Int] {
+        let text = Array(tokenizer.decode(tokens, skipSpecialTokens: true))
+        // Character ranges of the categories (the trimmed text between the tags).
+        var categories: [Range<Int>] = []
+        var index = 0
+        func find(_ tag: String, from start: Int) -> Int? {
+            let pattern = Array(tag)
+            guard text.count >= pattern.count, start <= text.count - pattern.count else { return nil }
+            return (start...(text.count - pattern.count)).first { Array(text[$0..<$0 + pattern.count]) == pattern }
+        }
+        while let open = find("<ref>", from: index), let close = find("</ref>", from: open + 5) {
+            var lower = open + 5, upper = close
+            while lower < upper && text[lower].isWhitespace { lower += 1 }
+            while upper > lower && text[upper - 1].isWhitespace { upper -= 1 }
+            if lower < upper { categories.append(lower..<upper) }
+            index = close + 6
+        }
+        guard !categories.isEmpty else { return [] }
+        var indices: [Int] = []
+        var end = 0
+        for position in tokens.indices {
+            let start = end
+            end = tokenizer.decode(Array(tokens[...position]), skipSpecialTokens: true).count
+            let span = start..<max(start, end)
+            if categories.contains(where: { $0.overlaps(span) }) { indices.append(position) }
+        }
+        return indices
+    }
+
+    /// The captured rows of `tokens` as the vision reward reads them: maps = layers × heads.
+    static func categoryAttention(_ layers: [CapturedAttention], tokens: [Int]) -> CategoryAttention {
+        guard let first = layers.first else { return CategoryAttention(weights: [], maps: 0, queries: 0, patches: 0) }
+        let heads = first.probabilities.shape[0], patches = first.probabilities.shape[2]
+        var weights: [Float] = []
+        for layer in layers {
+            let rows = layer.probabilities.to(.cpu, .float32).toArray(of: Float.self)
+            let length = layer.probabilities.shape[1]
+            for head in 0..<heads {
+                for token in tokens {
+                    let start = (head * length + token) * patches
+                    weights += rows[start..<start + patches]
+                }
+            }
+        }
+        return CategoryAttention(weights: weights, maps: layers.count * heads, queries: tokens.count, patches: patches)
+    }
+}
+
+/// Why a rollout could not be made.
+public enum RolloutError: Error, Equatable, CustomStringConvertible {
+    case missingHiddenStates
+    case imageTokensNotAligned(starts: [Int])
+
+    public var description: String {
+        switch self {
+        case .missingHiddenStates: return "the model returned no hidden states for the rollout's scoring pass"
+        case .imageTokensNotAligned(let starts):
+            return "the prompts' image tokens start at different positions (\(starts)); a rollout needs them aligned"
+        }
+    }
+}

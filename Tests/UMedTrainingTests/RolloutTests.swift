@@ -1,0 +1,124 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+import XCTest
+@testable import UMedTraining
+
+/// Step 1 of the PPO step on a tiny from-scratch LLaVA: k sampled answers per phantom prompt,
+/// scored in one teacher-forced pass that must agree with the sampler's own log-probabilities.
+final class RolloutTests: XCTestCase {
+    struct Setup {
+        var start: SFTStartPoint
+        var builder: SFTExampleBuilder
+        var prompts: [RolloutPrompt]
+    }
+
+    func setup() throws -> Setup {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("umed-rollout-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let configuration = try YAMLConfiguration.decode(SFTConfiguration.self, yaml: """
+            model:
+              preset: umed-tiny
+              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
+                     text_hidden: 32, text_layers: 2, text_heads: 2, intermediate: 64}
+            data:
+              phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6}
+              max_length: 256
+            training: {seed: 3}
+            """)
+        let source = PhantomSource(seed: 5, size: 32, count: 6)
+        let samples = try (0..<source.count).map { try source.sample(at: $0) }
+        let start = try SFTStartPoint.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
+            try SFTExampleBuilder.renderedTexts(of: samples.map(\.sample), chatFormat: format)
+        }
+        let builder = SFTExampleBuilder(
+            tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
+            imageTokenIndex: start.model.configuration.imageTokenIndex, imageTokensPerImage: start.model.imageTokenCount,
+            maximumLength: 256)
+        let prompts = try samples.prefix(2).map { sample, image in
+            RolloutPrompt(example: try builder.prompt(for: sample, image: image), reference: sample.conversations[1].value)
+        }
+        return Setup(start: start, builder: builder, prompts: prompts)
+    }
+
+    func testAnswersAreScoredAsTheSamplerSawThem() throws {
+        let setup = try setup()
+        let model = setup.start.model
+        let generation = GenerationConfiguration.sampling(maxNewTokens: 6, temperature: 1, seed: 9,
+                                                          eosTokenIds: [setup.start.tokenizer.eosTokenID!])
+        let maker = RolloutMaker(tokenizer: setup.start.tokenizer, answersPerPrompt: 3, generation: generation,
+                                 padTokenId: setup.start.tokenizer.padTokenID!, attentionLayers: .all)
+        let head = ValueHead(hiddenSize: 32, dropoutProbability: 0)
+        let rollout = try maker.make(prompts: setup.prompts, policy: model, reference: model, valueHead: head, device: .cpu)
+
+        XCTAssertEqual(rollout.rewardBatch.count, 6)
+        XCTAssertEqual(rollout.rewardBatch.items.map(\.prompt), [0, 0, 0, 1, 1, 1])
+        let answerLength = rollout.answerTokens.shape[1]
+        XCTAssertEqual(rollout.sequences.shape, [6, rollout.promptLength + answerLength])
+        XCTAssertEqual(rollout.logProbabilities.shape, [6, answerLength])
+        XCTAssertEqual(rollout.values.shape, [6, answerLength])
+
+        // The same sampling again, for the sampler's own log-probabilities (temperature 1: the raw ones).
+        let examples = setup.prompts.flatMap { Array(repeating: $0.example, count: 3) }
+        let (ids, mask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: setup.start.tokenizer.padTokenID!)
+        let again = try model.generate(inputIds: ids, pixelValues: Tensor.stack(examples.map(\.pixelValues), dim: 0),
+                                       attentionMask: mask, configuration: generation)
+        let scored: [Float] = rollout.logProbabilities.toArray(), answerMask: [Float] = rollout.answerMask.toArray()
+        let tokens: [Int64] = rollout.answerTokens.toArray()
+        for (row, sequence) in again.sequences.enumerated() {
+            XCTAssertEqual(sequence.tokens, tokens[row * answerLength..<row * answerLength + sequence.tokens.count].map(Int.init))
+            XCTAssertEqual(rollout.lastTokens[row], sequence.tokens.count - 1)
+            for (t, expected) in sequence.logProbabilities.enumerated() {
+                XCTAssertEqual(scored[row * answerLength + t], expected, accuracy: 2e-5, "row \(row), token \(t)")
+                XCTAssertEqual(answerMask[row * answerLength + t], 1)
+            }
+            for t in sequence.tokens.count..<answerLength {
+                XCTAssertEqual(answerMask[row * answerLength + t], 0)
+                XCTAssertEqual(scored[row * answerLength + t], 0)
+            }
+        }
+        // The reference is the policy here: no KL.
+        XCTAssertEqual(rollout.referenceLogProbabilities.toArray(of: Float.self), scored)
+        // Rewards see each answer's ground truth, its abnormal patches and (recorded) attention.
+        for (row, item) in rollout.rewardBatch.items.enumerated() {
+            let example = examples[row]
+            XCTAssertEqual(item.findings, example.findings)
+            XCTAssertNotNil(item.attention)
+            XCTAssertEqual(item.attention?.patches, 16)
+            XCTAssertEqual(item.attention?.maps, 4, "2 layers × 2 heads")
+            XCTAssertEqual(item.abnormalPatches, PatchGrid(patchSize: 8, columns: 4, rows: 4)
+                .patchIndices(overlapping: example.findings.map { example.transform.map($0.box) }))
+        }
+        XCTAssertTrue(rollout.rewardBatch.items.contains { !$0.abnormalPatches.isEmpty }, "a phantom with findings")
+    }
+
+    func testCategoryTokensAreTheOnesInsideTheRefTags() throws {
+        let setup = try setup()
+        let tokenizer = setup.start.tokenizer
+        // A reference answer of the phantoms the tokenizer was built from, with its categories.
+        let prompt = try XCTUnwrap(setup.prompts.first { !$0.example.findings.isEmpty })
+        let categories = Array(Set(prompt.example.findings.map(\.category)))
+        let tokens = tokenizer.encode(prompt.reference, addSpecialTokens: false)
+        let indices = RolloutMaker.categoryTokenIndices(tokens, tokenizer: tokenizer)
+        let words = indices.map { tokenizer.decode([tokens[$0]], skipSpecialTokens: true).trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(words.joined(separator: " ").split(separator: " ").count,
+                       categories.map { $0.split(separator: " ").count }.reduce(0, +), "\(words) for \(categories)")
+        XCTAssertEqual(Set(words.flatMap { $0.split(separator: " ").map(String.init) }),
+                       Set(categories.flatMap { $0.split(separator: " ").map(String.init) }))
+        // The same words outside the tags do not count.
+        let outside = tokenizer.encode("Recognition: " + categories.joined(separator: " "), addSpecialTokens: false)
+        XCTAssertEqual(RolloutMaker.categoryTokenIndices(outside, tokenizer: tokenizer), [])
+    }
+
+    func testCategoryAttentionKeepsTheCategoryRowsOfEveryLayerAndHead() {
+        // One layer, 2 heads × 3 answer tokens × 2 patches: values 0..11 row-major.
+        let layer = CapturedAttention(layer: 0, probabilities: Tensor((0..<12).map(Float.init), shape: [2, 3, 2]))
+        let attention = RolloutMaker.categoryAttention([layer, layer], tokens: [1, 2])
+        XCTAssertEqual(attention.maps, 4)
+        XCTAssertEqual(attention.queries, 2)
+        XCTAssertEqual(attention.patches, 2)
+        XCTAssertEqual(attention.weights, [2, 3, 4, 5, 8, 9, 10, 11, 2, 3, 4, 5, 8, 9, 10, 11])
+    }
+}
