@@ -66,6 +66,23 @@ final class SamplingTests: XCTestCase {
                        [false, true, false, true, true, true, false, false, false, false])
     }
 
+    func testSuppressedTokensAreNeverChosen() throws {
+        let logits = Tensor([Float(3), 1, 2, 0, 5, 4], shape: [2, 3])
+        let suppressed = LogitsProcessing.suppress(logits, tokens: [0, 7])
+        XCTAssertEqual(suppressed.toArray(of: Float.self), [-.infinity, 1, 2, -.infinity, 5, 4])
+        XCTAssertEqual(LogitsProcessing.suppress(logits, tokens: []).toArray(of: Float.self), logits.toArray(of: Float.self))
+        // Greedy on a model: suppressing each row's first choice changes it, and it never comes back.
+        let model = try DecoderFixtures.model("llama")
+        let prompt = GenerationPrompt(leftPadding: [[5, 9, 13, 21], [7, 3]], padTokenId: 0)
+        let plain = try model.generate(prompt, configuration: .greedy(maxNewTokens: 6)).sequences.map(\.tokens)
+        var configuration = GenerationConfiguration.greedy(maxNewTokens: 6)
+        configuration.suppressedTokenIds = [plain[0][0], plain[1][0]]
+        let without = try model.generate(prompt, configuration: configuration).sequences.map(\.tokens)
+        for tokens in without { XCTAssertTrue(Set(tokens).isDisjoint(with: configuration.suppressedTokenIds), "\(tokens)") }
+        let decoded = try JSONDecoder().decode(GenerationConfiguration.self, from: Data(#"{"suppress_tokens": [4, 9]}"#.utf8))
+        XCTAssertEqual(decoded.suppressedTokenIds, [4, 9])
+    }
+
     func testSeededSamplingIsReproducible() throws {
         let model = try DecoderFixtures.model("llama")
         let prompt = GenerationPrompt(leftPadding: [[5, 9, 13, 21], [7, 3]], padTokenId: 0)

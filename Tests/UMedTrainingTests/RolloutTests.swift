@@ -15,9 +15,13 @@ final class RolloutTests: XCTestCase {
         var prompts: [RolloutPrompt]
     }
 
-    func setup() throws -> Setup {
+    func setup() throws -> Setup { try Self.makeSetup(in: self) }
+
+    /// umed-tiny (from scratch, 2 decoder layers of 32) with a tokenizer built from 6 phantoms,
+    /// and the prompts of the first two.
+    static func makeSetup(in testCase: XCTestCase) throws -> Setup {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("umed-rollout-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        testCase.addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let configuration = try YAMLConfiguration.decode(SFTConfiguration.self, yaml: """
             model:
               preset: umed-tiny
@@ -60,14 +64,18 @@ final class RolloutTests: XCTestCase {
         XCTAssertEqual(rollout.logProbabilities.shape, [6, answerLength])
         XCTAssertEqual(rollout.values.shape, [6, answerLength])
 
-        // The same sampling again, for the sampler's own log-probabilities (temperature 1: the raw ones).
+        // The same sampling again (the rollout suppresses the image token), for the sampler's own
+        // log-probabilities (temperature 1: the raw ones).
+        var again = generation
+        again.suppressedTokenIds = [model.configuration.imageTokenIndex]
         let examples = setup.prompts.flatMap { Array(repeating: $0.example, count: 3) }
         let (ids, mask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: setup.start.tokenizer.padTokenID!)
-        let again = try model.generate(inputIds: ids, pixelValues: Tensor.stack(examples.map(\.pixelValues), dim: 0),
-                                       attentionMask: mask, configuration: generation)
+        let sampled = try model.generate(inputIds: ids, pixelValues: Tensor.stack(examples.map(\.pixelValues), dim: 0),
+                                         attentionMask: mask, configuration: again)
         let scored: [Float] = rollout.logProbabilities.toArray(), answerMask: [Float] = rollout.answerMask.toArray()
         let tokens: [Int64] = rollout.answerTokens.toArray()
-        for (row, sequence) in again.sequences.enumerated() {
+        for (row, sequence) in sampled.sequences.enumerated() {
+            XCTAssertFalse(sequence.tokens.contains(model.configuration.imageTokenIndex))
             XCTAssertEqual(sequence.tokens, tokens[row * answerLength..<row * answerLength + sequence.tokens.count].map(Int.init))
             XCTAssertEqual(rollout.lastTokens[row], sequence.tokens.count - 1)
             for (t, expected) in sequence.logProbabilities.enumerated() {
@@ -120,5 +128,72 @@ final class RolloutTests: XCTestCase {
         XCTAssertEqual(attention.queries, 2)
         XCTAssertEqual(attention.patches, 2)
         XCTAssertEqual(attention.weights, [2, 3, 4, 5, 8, 9, 10, 11, 2, 3, 4, 5, 8, 9, 10, 11])
+    }
+}
+
+/// Steps 2–5 on the tiny model: rewarding one first token makes the policy say it more often.
+final class PPOUpdateTests: XCTestCase {
+    func firstTokenProbability(_ model: LlavaModel, prompts: [RolloutPrompt], token: Int, pad: Int) throws -> Double {
+        let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.example.inputIds), padTokenId: pad)
+        let output = try Tensor.withoutGrad {
+            try model.forward(inputIds: ids, pixelValues: Tensor.stack(prompts.map(\.example.pixelValues), dim: 0),
+                              attentionMask: mask, options: ForwardOptions(logits: .last))
+        }
+        let probabilities: [Float] = output.logits!.softmax(dim: -1).toArray()
+        let vocabulary = output.logits!.shape[2]
+        return prompts.indices.map { Double(probabilities[$0 * vocabulary + token]) }.reduce(0, +) / Double(prompts.count)
+    }
+
+    func learns(_ mode: PPOHyperparameters.Advantages) throws -> (before: Double, after: Double) {
+        let setup = try RolloutTests.makeSetup(in: self)
+        let (policy, tokenizer) = (setup.start.model, setup.start.tokenizer)
+        let reference = UMedTiny.makeModel(configuration: policy.configuration, seed: 3)
+        reference.eval()
+        for parameter in reference.parameters() { parameter.isFrozen = true }
+        let pad = tokenizer.padTokenID!
+        // The target: the first token the untrained policy finds second most likely.
+        let (ids, mask) = GenerationPrompt.leftPad(setup.prompts.map(\.example.inputIds), padTokenId: pad)
+        let logits = try Tensor.withoutGrad {
+            try policy.forward(inputIds: ids, pixelValues: Tensor.stack(setup.prompts.map(\.example.pixelValues), dim: 0),
+                               attentionMask: mask, options: ForwardOptions(logits: .last)).logits!
+        }
+        let first: [Float] = logits.narrow(dim: 0, start: 0, length: 1).reshaped([-1]).toArray()
+        let target = first.indices.sorted { first[$0] > first[$1] }[1]
+        let before = try firstTokenProbability(policy, prompts: setup.prompts, token: target, pad: pad)
+
+        let head = ValueHead(hiddenSize: 32, dropoutProbability: 0)
+        let optimizer = AdamW(groups: [ParameterGroup(parameters: policy.trainableParameters(), learningRate: 1e-2),
+                                       ParameterGroup(parameters: head.trainableParameters(), learningRate: 1e-2)])
+        var hyperparameters = PPOHyperparameters()
+        hyperparameters.advantages = mode
+        hyperparameters.epochs = 2
+        hyperparameters.minibatchSize = 8
+        var rng = SplitMix64(seed: 1)
+        for iteration in 0..<10 {
+            let maker = RolloutMaker(
+                tokenizer: tokenizer, answersPerPrompt: 16,
+                generation: .sampling(maxNewTokens: 3, temperature: 1, seed: UInt64(iteration), eosTokenIds: [tokenizer.eosTokenID!]),
+                padTokenId: pad, attentionLayers: nil)
+            let rollout = try maker.make(prompts: setup.prompts, policy: policy, reference: reference, valueHead: head, device: .cpu)
+            let firstTokens: [Int64] = rollout.answerTokens.narrow(dim: 1, start: 0, length: 1).reshaped([-1]).toArray()
+            let rewards = firstTokens.map { $0 == Int64(target) ? Float(1) : 0 }
+            let statistics = try PPOUpdate.run(rollout: rollout, rewards: rewards, klCoefficient: 0.01, policy: policy,
+                                               valueHead: head, optimizer: optimizer, hyperparameters: hyperparameters, rng: &rng)
+            XCTAssertEqual(statistics.minibatches, 8)
+            XCTAssertTrue(statistics.policyLoss.isFinite && statistics.valueLoss.isFinite && statistics.entropy > 0)
+        }
+        let after = try firstTokenProbability(policy, prompts: setup.prompts, token: target, pad: pad)
+        print("PPOUpdateTests: \(mode) raised p(rewarded first token) from \(before) to \(after) in 10 updates")
+        return (before, after)
+    }
+
+    func testPPORaisesTheRewardedTokensProbability() throws {
+        let (before, after) = try learns(.ppo)
+        XCTAssertGreaterThan(after, max(0.5, before + 0.2), "p(target) \(before) → \(after)")
+    }
+
+    func testGRPORaisesTheRewardedTokensProbability() throws {
+        let (before, after) = try learns(.grpo)
+        XCTAssertGreaterThan(after, max(0.5, before + 0.2), "p(target) \(before) → \(after)")
     }
 }

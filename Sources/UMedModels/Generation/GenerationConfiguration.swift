@@ -23,6 +23,9 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
     public var padTokenId: Int?
     /// Seeds a private generator for sampling; nil uses the global one.
     public var seed: UInt64?
+    /// Tokens never generated (transformers' `suppress_tokens`: their logits become -inf), e.g.
+    /// the image token, which an answer must not contain.
+    public var suppressedTokenIds: [Int] = []
 
     public init(
         maxNewTokens: Int = 32, usesSampling: Bool = false, temperature: Double = 1, topK: Int? = nil,
@@ -77,6 +80,7 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         case eosTokenIds = "eos_token_id"
         case padTokenId = "pad_token_id"
         case seed
+        case suppressedTokenIds = "suppress_tokens"
     }
 
     public init(from decoder: Decoder) throws {
@@ -103,5 +107,6 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         }
         padTokenId = try container.decodeIfPresent(Int.self, forKey: .padTokenId)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+        suppressedTokenIds = try value(.suppressedTokenIds, defaults.suppressedTokenIds)
     }
 }

@@ -2,8 +2,8 @@ import UMedTensor
 
 /// The logits processors of generation as small pure functions over float logits [batch,
 /// vocabulary], each doing what its transformers counterpart does (filtered entries become -inf).
-/// `process` chains them in transformers' order: repetition penalty, then — when sampling —
-/// temperature, top-k, top-p.
+/// `process` chains them in transformers' order: suppressed tokens, repetition penalty, then —
+/// when sampling — temperature, top-k, top-p.
 public enum LogitsProcessing {
     /// A bool [batch, vocabulary] mask of the tokens each row has seen.
     public static func presenceMask(_ tokens: [[Int]], vocabularySize: Int, device: Device = .cpu) -> Tensor {
@@ -55,9 +55,19 @@ public enum LogitsProcessing {
         return logits.maskedFill(remove, .floating(-.infinity))
     }
 
+    /// transformers' `SuppressTokensLogitsProcessor`: the logits of `tokens` become -inf.
+    public static func suppress(_ logits: Tensor, tokens: [Int]) -> Tensor {
+        let vocabulary = logits.size(-1)
+        let valid = tokens.filter { (0..<vocabulary).contains($0) }
+        guard !valid.isEmpty else { return logits }
+        var flags = [Bool](repeating: false, count: vocabulary)
+        for token in valid { flags[token] = true }
+        return logits.maskedFill(Tensor(flags, shape: [1, vocabulary]).to(logits.device), .floating(-.infinity))
+    }
+
     /// The whole chain for one step. `presence` is needed only with a repetition penalty ≠ 1.
     public static func process(_ logits: Tensor, configuration: GenerationConfiguration, presence: Tensor?) -> Tensor {
-        var scores = logits
+        var scores = suppress(logits, tokens: configuration.suppressedTokenIds)
         if configuration.repetitionPenalty != 1, let presence {
             scores = applyRepetitionPenalty(scores, penalty: configuration.repetitionPenalty, presence: presence)
         }

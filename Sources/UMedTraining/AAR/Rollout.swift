@@ -76,7 +76,10 @@ public struct RolloutMaker {
         let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
         let promptLength = promptIds.shape[1]
 
-        // 1a. Sample k answers per prompt, recording the answers' attention to the image patches.
+        // 1a. Sample k answers per prompt (never the image token), recording their attention to
+        // the image patches.
+        var generation = self.generation
+        generation.suppressedTokenIds = Array(Set(generation.suppressedTokenIds + [policy.configuration.imageTokenIndex])).sorted()
         let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
         let wasTraining = policy.isTraining
         policy.eval()

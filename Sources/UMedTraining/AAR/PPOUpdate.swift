@@ -1,0 +1,124 @@
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// How the policy learns from a rollout (METHOD.md §4 (U) defaults).
+public struct PPOHyperparameters: Codable, Equatable, Sendable {
+    public enum Advantages: String, Codable, Sendable {
+        /// GAE over token rewards (sequence reward on the last token, KL penalty on every token)
+        /// with a value head.
+        case ppo
+        /// GRPO: each answer's total reward normalized within its prompt's group, on every
+        /// token; no critic and no KL term (the KL to the reference is only reported).
+        case grpo
+    }
+
+    public var advantages = Advantages.ppo
+    public var epochs = 4
+    public var minibatchSize = 8
+    public var clipRange = 0.2
+    public var valueClipRange = 0.2
+    public var valueCoefficient = 0.5
+    public var entropyCoefficient = 0.01
+    public var gamma = 1.0
+    public var lambda = 0.95
+    public var maxGradNorm = 1.0
+    public var temperature = 1.0
+
+    public init() {}
+}
+
+/// Means over the minibatches of an update.
+public struct PPOStatistics: Equatable, Sendable {
+    public var policyLoss = 0.0
+    public var valueLoss = 0.0
+    public var entropy = 0.0
+    public var approximateKL = 0.0
+    public var policyClipFraction = 0.0
+    public var valueClipFraction = 0.0
+    /// Mean over answer tokens of log π − log π_ref at the rollout.
+    public var referenceKL = 0.0
+    public var minibatches = 0
+}
+
+/// Steps 2–5 of a PPO step, given the rollout (step 1) and each answer's total reward.
+public enum PPOUpdate {
+    public static func run(
+        rollout: Rollout, rewards: [Float], klCoefficient: Double, policy: LlavaModel, valueHead: ValueHead,
+        optimizer: any Optimizer, hyperparameters h: PPOHyperparameters, rng: inout SplitMix64
+    ) throws -> PPOStatistics {
+        let rows = rollout.rewardBatch.count
+        precondition(rewards.count == rows, "\(rewards.count) rewards for \(rows) answers")
+        let mask = rollout.answerMask
+        var statistics = PPOStatistics()
+        statistics.referenceKL = PPOMath.maskedMean(rollout.logProbabilities - rollout.referenceLogProbabilities, mask: mask).item()
+
+        // 2. Advantages (and returns for the critic).
+        let advantages: Tensor, returns: Tensor
+        switch h.advantages {
+        case .ppo:
+            let tokenRewards = PPOMath.tokenRewards(
+                scores: rewards, logProbabilities: rollout.logProbabilities,
+                referenceLogProbabilities: rollout.referenceLogProbabilities, mask: mask, lastTokens: rollout.lastTokens,
+                klCoefficient: klCoefficient)
+            let (raw, targets) = PPOMath.generalizedAdvantages(rewards: tokenRewards, values: rollout.values, gamma: h.gamma, lambda: h.lambda)
+            advantages = PPOMath.maskedWhiten(raw, mask: mask) * mask
+            returns = targets
+        case .grpo:
+            let group = GroupAdvantages.compute(rewards: rewards, prompts: rollout.rewardBatch.items.map(\.prompt))
+            advantages = Tensor(group, shape: [rows, 1]).to(mask.device) * mask
+            returns = rollout.values
+        }
+
+        // 3. Epochs over shuffled minibatches of answers.
+        let wasTraining = policy.isTraining
+        policy.train()
+        defer { policy.train(wasTraining) }
+        valueHead.train()
+        let parameters = optimizer.parameterGroups.flatMap(\.parameters)
+        for _ in 0..<h.epochs {
+            var order = Array(0..<rows)
+            order.shuffle(using: &rng)
+            for start in stride(from: 0, to: rows, by: h.minibatchSize) {
+                let picked = Tensor(order[start..<min(rows, start + h.minibatchSize)].map { $0 }, shape: nil).to(mask.device)
+                func take(_ tensor: Tensor) -> Tensor { tensor.indexSelect(dim: 0, index: picked) }
+                // 4. Forward the minibatch with gradients: new log-probabilities, values, logits.
+                let output = try policy.forward(
+                    inputIds: take(rollout.sequences), pixelValues: take(rollout.pixelValues),
+                    attentionMask: take(rollout.attentionMask), options: ForwardOptions(logits: .none, returnsHiddenStates: true))
+                guard let hiddenStates = output.hiddenStates else { throw RolloutError.missingHiddenStates }
+                let hidden = hiddenStates.narrow(dim: 1, start: rollout.promptLength - 1, length: rollout.answerTokens.shape[1])
+                let logits = policy.languageModel.lmHead(hidden).to(.float32)
+                let scaled = h.temperature == 1 ? logits : logits / (h.temperature + 1e-7)
+                let logProbabilities = TokenLogProbabilities.of(take(rollout.answerTokens), logits: logits, temperature: h.temperature)
+                let values = h.advantages == .ppo ? valueHead(hidden) : take(rollout.values)
+                let loss = PPOLoss(
+                    logProbabilities: logProbabilities, oldLogProbabilities: take(rollout.logProbabilities),
+                    advantages: take(advantages), values: values, oldValues: take(rollout.values), returns: take(returns),
+                    logits: scaled, mask: take(mask), clipRange: h.clipRange, valueClipRange: h.valueClipRange,
+                    valueCoefficient: h.advantages == .ppo ? h.valueCoefficient : 0, entropyCoefficient: h.entropyCoefficient)
+                // 5. Backward, clip, step.
+                loss.total.backward()
+                _ = clipGradNorm(parameters, maxNorm: h.maxGradNorm)
+                optimizer.step()
+                optimizer.zeroGrad()
+                statistics.policyLoss += loss.policy.item()
+                statistics.valueLoss += loss.value.item()
+                statistics.entropy += loss.entropy.item()
+                statistics.approximateKL += loss.approximateKL.item()
+                statistics.policyClipFraction += loss.policyClipFraction.item()
+                statistics.valueClipFraction += loss.valueClipFraction.item()
+                statistics.minibatches += 1
+            }
+        }
+        let count = Double(max(1, statistics.minibatches))
+        statistics.policyLoss /= count
+        statistics.valueLoss /= count
+        statistics.entropy /= count
+        statistics.approximateKL /= count
+        statistics.policyClipFraction /= count
+        statistics.valueClipFraction /= count
+        return statistics
+    }
+}
