@@ -94,7 +94,7 @@ final class CheckpointFilesTests: XCTestCase {
                      { _ = try CheckpointFiles.readOptimizer(from: directory) },
                      { try CheckpointFiles.readRandomState(from: directory) }] {
             XCTAssertThrowsError(try read()) { error in
-                guard case .malformed(let file, _)? = error as? CheckpointError else { return XCTFail("\(error)") }
+                guard case .malformed(let file, _)? = error as? TrainingError else { return XCTFail("\(error)") }
                 XCTAssertTrue(file.hasPrefix(directory.path), file)
             }
         }

@@ -73,9 +73,9 @@ final class RewardTests: XCTestCase {
     }
 
     func testVisionRelevanceRejectsMissingOrMalformedAttention() {
-        func error(_ item: RewardItem) -> RewardError? {
+        func error(_ item: RewardItem) -> TrainingError? {
             do { _ = try VisionRelevanceReward().score(RewardBatch(items: [self.item("fine"), item])); return nil } catch {
-                return error as? RewardError
+                return error as? TrainingError
             }
         }
         XCTAssertEqual(error(item("<ref>nodule</ref>", findings: [nodule], abnormalPatches: [1])), .missingAttention(answer: 1))

@@ -17,7 +17,7 @@ final class SFTConfigurationValidationTests: XCTestCase {
         var configuration = valid()
         change(&configuration)
         XCTAssertThrowsError(try configuration.validate(), file: file, line: line) { error in
-            switch error as? ConfigurationError {
+            switch error as? TrainingError {
             case .invalidValue(let path, _)?, .missingValue(let path, _)?:
                 XCTAssertEqual(path, expected, "\(error)", file: file, line: line)
             default:

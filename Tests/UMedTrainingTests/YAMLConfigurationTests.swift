@@ -9,10 +9,10 @@ final class YAMLConfigurationTests: XCTestCase {
         try YAMLConfiguration.decode(SFTConfiguration.self, yaml: yaml, overrides: overrides)
     }
 
-    private func assertError(_ yaml: String, overrides: [String] = [], _ expected: ConfigurationError,
+    private func assertError(_ yaml: String, overrides: [String] = [], _ expected: TrainingError,
                              file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try decode(yaml, overrides), file: file, line: line) { error in
-            XCTAssertEqual(error as? ConfigurationError, expected, "\(error)", file: file, line: line)
+            XCTAssertEqual(error as? TrainingError, expected, "\(error)", file: file, line: line)
         }
     }
 
@@ -39,29 +39,29 @@ final class YAMLConfigurationTests: XCTestCase {
         assertError("trainig: {}\n", .unknownKey(path: "trainig", known: SFTConfiguration.CodingKeys.allCases.map(\.rawValue)))
         assertError("data:\n  augmentation:\n    flip: true\n",
                     .unknownKey(path: "data.augmentation.flip", known: SFTAugmentation.CodingKeys.allCases.map(\.rawValue)))
-        XCTAssertEqual(ConfigurationError.unknownKey(path: "training.lerning_rate", known: ["a", "b"]).description,
+        XCTAssertEqual(TrainingError.unknownKey(path: "training.lerning_rate", known: ["a", "b"]).description,
                        "training.lerning_rate: unknown key (known: a, b)")
     }
 
     func testBadValuesNameTheirPath() throws {
         XCTAssertThrowsError(try decode("training:\n  batch_size: eight\n")) { error in
-            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .invalidValue(let path, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(path, "training.batch_size")
         }
         XCTAssertThrowsError(try decode("training:\n  schedule: cosin\n")) { error in
-            XCTAssertEqual(error as? ConfigurationError,
+            XCTAssertEqual(error as? TrainingError,
                            .invalidValue(path: "training.schedule", problem: "\"cosin\" is not one of cosine, linear, constant"))
         }
         XCTAssertThrowsError(try decode("training:\n  trainable: [projector, llm]\n")) { error in
-            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .invalidValue(let path, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(path, "training.trainable[1]")
         }
         XCTAssertThrowsError(try decode("model: 3\n")) { error in
-            guard case .invalidValue(let path, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .invalidValue(let path, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(path, "model")
         }
         XCTAssertThrowsError(try decode("model: [unclosed\n")) { error in
-            guard case .unreadable(let file, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .unreadable(let file, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(file, "<string>")
         }
     }
@@ -87,21 +87,21 @@ final class YAMLConfigurationTests: XCTestCase {
 
     func testBadOverridesAreErrors() {
         XCTAssertThrowsError(try decode("", ["training.lerning_rate=1"])) { error in
-            guard case .badOverride(let text, let problem)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .badOverride(let text, let problem)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(text, "training.lerning_rate=1")
             XCTAssertTrue(problem.contains("training.lerning_rate: unknown key"), problem)
         }
         XCTAssertThrowsError(try decode("", ["training.batch_size=big"])) { error in
-            guard case .badOverride(let text, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .badOverride(let text, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(text, "training.batch_size=big")
         }
         XCTAssertThrowsError(try decode("model:\n  device: cpu\n", ["model.device.index=1"])) { error in
-            guard case .badOverride(_, let problem)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .badOverride(_, let problem)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertTrue(problem.contains("model.device is a value"), problem)
         }
         for text in ["training.seed", "training..seed=1", "=1"] {
             XCTAssertThrowsError(try decode("", [text])) { error in
-                guard case .badOverride(let reported, _)? = error as? ConfigurationError else { return XCTFail("\(error)") }
+                guard case .badOverride(let reported, _)? = error as? TrainingError else { return XCTFail("\(error)") }
                 XCTAssertEqual(reported, text)
             }
         }
@@ -156,7 +156,7 @@ final class YAMLConfigurationTests: XCTestCase {
         XCTAssertEqual(llava.training.learningRate(for: .lm), 2e-4)
 
         XCTAssertThrowsError(try SFTConfiguration.load(from: configs.appendingPathComponent("missing.yaml"))) { error in
-            guard case .unreadable? = error as? ConfigurationError else { return XCTFail("\(error)") }
+            guard case .unreadable? = error as? TrainingError else { return XCTFail("\(error)") }
         }
     }
 }

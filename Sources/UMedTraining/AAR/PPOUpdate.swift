@@ -87,7 +87,7 @@ public enum PPOUpdate {
                 let output = try policy.forward(
                     inputIds: take(rollout.sequences), pixelValues: take(rollout.pixelValues),
                     attentionMask: take(rollout.attentionMask), options: ForwardOptions(logits: .none, returnsHiddenStates: true))
-                guard let hiddenStates = output.hiddenStates else { throw RolloutError.missingHiddenStates }
+                guard let hiddenStates = output.hiddenStates else { throw TrainingError.missingHiddenStates }
                 let hidden = hiddenStates.narrow(dim: 1, start: rollout.promptLength - 1, length: rollout.answerTokens.shape[1])
                 let logits = policy.languageModel.lmHead(hidden).to(.float32)
                 let scaled = h.temperature == 1 ? logits : logits / (h.temperature + 1e-7)

@@ -146,7 +146,7 @@ public struct RolloutMaker {
         let output = try model.forward(inputIds: sequences, pixelValues: pixels, attentionMask: attentionMask,
                                        options: ForwardOptions(logits: .none, returnsHiddenStates: true))
         guard let hidden = output.hiddenStates?.narrow(dim: 1, start: promptLength - 1, length: answerLength) else {
-            throw RolloutError.missingHiddenStates
+            throw TrainingError.missingHiddenStates
         }
         let logits = model.languageModel.lmHead(hidden)
         let logProbabilities = TokenLogProbabilities.of(answerTokens, logits: logits, temperature: temperature)
@@ -157,7 +157,7 @@ public struct RolloutMaker {
     static func imageSpan(of examples: [SFTExample], imageTokenIndex: Int, count: Int) throws -> Range<Int> {
         let starts = Set(examples.map { $0.inputIds.firstIndex(of: imageTokenIndex) ?? -1 })
         guard starts.count == 1, let start = starts.first, start >= 0 else {
-            throw RolloutError.imageTokensNotAligned(starts: starts.sorted())
+            throw TrainingError.imageTokensNotAligned(starts: starts.sorted())
         }
         return start..<start + count
     }
@@ -217,19 +217,5 @@ public struct RolloutMaker {
             }
         }
         return CategoryAttention(weights: weights, maps: layers.count * heads, queries: tokens.count, patches: patches)
-    }
-}
-
-/// Why a rollout could not be made.
-public enum RolloutError: Error, Equatable, CustomStringConvertible {
-    case missingHiddenStates
-    case imageTokensNotAligned(starts: [Int])
-
-    public var description: String {
-        switch self {
-        case .missingHiddenStates: return "the model returned no hidden states for the rollout's scoring pass"
-        case .imageTokensNotAligned(let starts):
-            return "the prompts' image tokens start at different positions (\(starts)); a rollout needs them aligned"
-        }
     }
 }

@@ -41,7 +41,7 @@ public enum CheckpointFiles {
         try requireFile(url)
         let tensors = try Safetensors.load(url)
         guard let state = tensors[cpuGeneratorKey], state.dtype == .uint8 else {
-            throw CheckpointError.malformed(file: url.path, problem: "no uint8 tensor \"\(cpuGeneratorKey)\"")
+            throw TrainingError.malformed(file: url.path, problem: "no uint8 tensor \"\(cpuGeneratorKey)\"")
         }
         Generator.global.state = state.clone()
     }
@@ -77,7 +77,7 @@ public enum CheckpointFiles {
             data.append(UInt8(ascii: "\n"))
             try data.write(to: url, options: .atomic)
         } catch {
-            throw CheckpointError.io(path: url.path, problem: "cannot write: \(error)")
+            throw TrainingError.io(path: url.path, problem: "cannot write: \(error)")
         }
     }
 
@@ -88,13 +88,13 @@ public enum CheckpointFiles {
         do {
             return try decoder.decode(type, from: Data(contentsOf: url))
         } catch {
-            throw CheckpointError.malformed(file: url.path, problem: "\(error)")
+            throw TrainingError.malformed(file: url.path, problem: "\(error)")
         }
     }
 
     private static func requireFile(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CheckpointError.malformed(file: url.path, problem: "missing")
+            throw TrainingError.malformed(file: url.path, problem: "missing")
         }
     }
 }

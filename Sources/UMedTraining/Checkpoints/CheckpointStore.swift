@@ -50,7 +50,7 @@ public struct CheckpointStore {
                 try discard(final)
             }
             guard rename(temporary.path, final.path) == 0 else {
-                throw CheckpointError.io(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(errno)))")
+                throw TrainingError.io(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
             try FileSync.synchronize(runDirectory)
         } catch {
@@ -110,7 +110,7 @@ public struct CheckpointStore {
         let trash = runDirectory.appendingPathComponent(
             Self.temporaryPrefix + "removed-" + url.lastPathComponent + "-" + UUID().uuidString)
         guard rename(url.path, trash.path) == 0 else {
-            throw CheckpointError.io(path: url.path, problem: "cannot remove: \(String(cString: strerror(errno)))")
+            throw TrainingError.io(path: url.path, problem: "cannot remove: \(String(cString: strerror(errno)))")
         }
         try io(trash.path, "cannot remove an old checkpoint") {
             try FileManager.default.removeItem(at: trash)
@@ -120,10 +120,10 @@ public struct CheckpointStore {
     private func io(_ path: String, _ action: String, _ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as CheckpointError {
+        } catch let error as TrainingError {
             throw error
         } catch {
-            throw CheckpointError.io(path: path, problem: "\(action): \(error.localizedDescription)")
+            throw TrainingError.io(path: path, problem: "\(action): \(error.localizedDescription)")
         }
     }
 }
@@ -134,7 +134,7 @@ enum FileSync {
     static func synchronizeTree(_ directory: URL) throws {
         let fileManager = FileManager.default
         guard let enumerator = fileManager.enumerator(atPath: directory.path) else {
-            throw CheckpointError.io(path: directory.path, problem: "cannot list")
+            throw TrainingError.io(path: directory.path, problem: "cannot list")
         }
         while let relative = enumerator.nextObject() as? String {
             try synchronize(directory.appendingPathComponent(relative))
@@ -146,11 +146,11 @@ enum FileSync {
     static func synchronize(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw CheckpointError.io(path: url.path, problem: "cannot open to flush: \(String(cString: strerror(errno)))")
+            throw TrainingError.io(path: url.path, problem: "cannot open to flush: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw CheckpointError.io(path: url.path, problem: "cannot flush: \(String(cString: strerror(errno)))")
+            throw TrainingError.io(path: url.path, problem: "cannot flush: \(String(cString: strerror(errno)))")
         }
     }
 }

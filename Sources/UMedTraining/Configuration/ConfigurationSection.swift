@@ -1,5 +1,5 @@
 /// The one mechanism by which configuration sections decode: every key of the input must be one of
-/// the section's `CodingKeys` (else `ConfigurationError.unknownKey` naming the dotted path), and a
+/// the section's `CodingKeys` (else `TrainingError.unknownKey` naming the dotted path), and a
 /// missing (or null) key takes the section's default.
 ///
 ///     public init(from decoder: Decoder) throws {
@@ -18,13 +18,13 @@ public struct ConfigurationSectionDecoder<Key: CodingKey & CaseIterable> {
         do {
             everything = try decoder.container(keyedBy: AnyCodingKey.self)
         } catch {
-            throw ConfigurationError.invalidValue(
+            throw TrainingError.invalidValue(
                 path: ConfigurationPath.dotted(decoder.codingPath),
                 problem: "expected a section with keys \(known.joined(separator: ", "))")
         }
         for key in everything.allKeys.sorted(by: { $0.stringValue < $1.stringValue })
         where !known.contains(key.stringValue) {
-            throw ConfigurationError.unknownKey(
+            throw TrainingError.unknownKey(
                 path: ConfigurationPath.dotted(decoder.codingPath + [key]), known: known)
         }
         container = try decoder.container(keyedBy: Key.self)
@@ -54,7 +54,7 @@ public struct ConfigurationSectionDecoder<Key: CodingKey & CaseIterable> {
     where Choice.RawValue == String {
         guard let value = Choice(rawValue: text) else {
             let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError.invalidValue(path: path, problem: "\"\(text)\" is not one of \(allowed)")
+            throw TrainingError.invalidValue(path: path, problem: "\"\(text)\" is not one of \(allowed)")
         }
         return value
     }

@@ -16,11 +16,11 @@ public enum YAMLConfiguration {
         do {
             root = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
         } catch {
-            throw ConfigurationError.unreadable(file: file, problem: "not valid YAML: \(error)")
+            throw TrainingError.unreadable(file: file, problem: "not valid YAML: \(error)")
         }
         if isNull(root) { root = Node([(Node, Node)]()) }
         guard root.mapping != nil else {
-            throw ConfigurationError.unreadable(file: file, problem: "the configuration must be a mapping of sections")
+            throw TrainingError.unreadable(file: file, problem: "the configuration must be a mapping of sections")
         }
         var applied: [(path: String, text: String)] = []
         for text in overrides {
@@ -30,7 +30,7 @@ public enum YAMLConfiguration {
         }
         do {
             return try YAMLDecoder().decode(T.self, from: root)
-        } catch let error as ConfigurationError {
+        } catch let error as TrainingError {
             throw attributed(error, to: applied)
         } catch let error as DecodingError {
             throw attributed(converted(error), to: applied)
@@ -43,7 +43,7 @@ public enum YAMLConfiguration {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ConfigurationError.unreadable(file: url.path, problem: "cannot read: \(error.localizedDescription)")
+            throw TrainingError.unreadable(file: url.path, problem: "cannot read: \(error.localizedDescription)")
         }
         return try decode(type, yaml: text, overrides: overrides, file: url.path)
     }
@@ -58,20 +58,20 @@ public enum YAMLConfiguration {
 
     static func parseOverride(_ text: String) throws -> (path: [String], value: Node) {
         guard let equals = text.firstIndex(of: "=") else {
-            throw ConfigurationError.badOverride(text, problem: "expected key=value, e.g. training.learning_rate=1e-4")
+            throw TrainingError.badOverride(text, problem: "expected key=value, e.g. training.learning_rate=1e-4")
         }
         let path = text[..<equals].split(separator: ".", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
         guard !path.contains(where: \.isEmpty) else {
-            throw ConfigurationError.badOverride(text, problem: "the key must be a dotted path such as training.max_steps")
+            throw TrainingError.badOverride(text, problem: "the key must be a dotted path such as training.max_steps")
         }
         let valueText = String(text[text.index(after: equals)...])
         let value: Node
         do {
             value = try Yams.compose(yaml: valueText) ?? nullNode
         } catch {
-            throw ConfigurationError.badOverride(text, problem: "the value is not a YAML value: \(error)")
+            throw TrainingError.badOverride(text, problem: "the value is not a YAML value: \(error)")
         }
         return (path, value)
     }
@@ -86,7 +86,7 @@ public enum YAMLConfiguration {
             mapping = Node.Mapping([])
         } else {
             let parent = override.prefix(while: { $0 != "=" }).split(separator: ".").dropLast(path.count).joined(separator: ".")
-            throw ConfigurationError.badOverride(override, problem: "\(parent) is a value, not a section")
+            throw TrainingError.badOverride(override, problem: "\(parent) is a value, not a section")
         }
         mapping[key] = try setting(value, at: path.dropFirst(), in: mapping[key], override: override)
         return .mapping(mapping)
@@ -103,7 +103,7 @@ public enum YAMLConfiguration {
     // MARK: Errors
 
     /// An error at or under an override's path is reported as that override's error.
-    private static func attributed(_ error: ConfigurationError, to overrides: [(path: String, text: String)]) -> ConfigurationError {
+    private static func attributed(_ error: TrainingError, to overrides: [(path: String, text: String)]) -> TrainingError {
         let path: String
         switch error {
         case .unknownKey(let errorPath, _), .invalidValue(let errorPath, _), .missingValue(let errorPath, _):
@@ -119,7 +119,7 @@ public enum YAMLConfiguration {
         return error
     }
 
-    private static func converted(_ error: DecodingError) -> ConfigurationError {
+    private static func converted(_ error: DecodingError) -> TrainingError {
         switch error {
         case .typeMismatch(let type, let context):
             return .invalidValue(path: ConfigurationPath.dotted(context.codingPath), problem: "expected \(describe(type))")

@@ -35,15 +35,15 @@ public final class MetricsLog {
             }
             if !fileManager.fileExists(atPath: url.path) {
                 guard fileManager.createFile(atPath: url.path, contents: nil) else {
-                    throw CheckpointError.io(path: url.path, problem: "cannot create")
+                    throw TrainingError.io(path: url.path, problem: "cannot create")
                 }
             }
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
-        } catch let error as CheckpointError {
+        } catch let error as TrainingError {
             throw error
         } catch {
-            throw CheckpointError.io(path: url.path, problem: "cannot open the metrics log: \(error.localizedDescription)")
+            throw TrainingError.io(path: url.path, problem: "cannot open the metrics log: \(error.localizedDescription)")
         }
     }
 
@@ -58,7 +58,7 @@ public final class MetricsLog {
             line.append(UInt8(ascii: "\n"))
             try handle.write(contentsOf: line)
         } catch {
-            throw CheckpointError.io(path: url.path, problem: "cannot append to the metrics log: \(error)")
+            throw TrainingError.io(path: url.path, problem: "cannot append to the metrics log: \(error)")
         }
     }
 
@@ -72,7 +72,7 @@ public final class MetricsLog {
             } catch where index == lines.count - 1 {
                 break
             } catch {
-                throw CheckpointError.malformed(file: url.path, problem: "line \(index + 1): \(error)")
+                throw TrainingError.malformed(file: url.path, problem: "line \(index + 1): \(error)")
             }
         }
         return events
@@ -83,7 +83,7 @@ public final class MetricsLog {
             let text = try String(contentsOf: url, encoding: .utf8)
             return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         } catch {
-            throw CheckpointError.io(path: url.path, problem: "cannot read: \(error.localizedDescription)")
+            throw TrainingError.io(path: url.path, problem: "cannot read: \(error.localizedDescription)")
         }
     }
 

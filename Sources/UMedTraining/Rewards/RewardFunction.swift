@@ -16,20 +16,3 @@ public protocol RewardFunction: Sendable {
     var term: RewardTerm { get }
     func score(_ batch: RewardBatch) throws -> [Float]
 }
-
-/// What went wrong while scoring: which answer, and why.
-public enum RewardError: Error, Equatable, CustomStringConvertible {
-    /// The vision-relevance reward needs the answer's category attention; the rollout did not record it.
-    case missingAttention(answer: Int)
-    /// The attention's sizes do not agree with its values or with the patch grid.
-    case malformedAttention(answer: Int, problem: String)
-
-    public var description: String {
-        switch self {
-        case .missingAttention(let answer):
-            return "answer \(answer): the vision-relevance reward needs its category-token attention, which was not recorded"
-        case .malformedAttention(let answer, let problem):
-            return "answer \(answer): malformed category-token attention: \(problem)"
-        }
-    }
-}

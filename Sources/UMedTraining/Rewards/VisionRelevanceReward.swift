@@ -14,7 +14,7 @@ public struct VisionRelevanceReward: RewardFunction {
     public func score(_ batch: RewardBatch) throws -> [Float] {
         try batch.items.enumerated().map { index, item in
             guard !item.findings.isEmpty else { return 0 }
-            guard let attention = item.attention else { throw RewardError.missingAttention(answer: index) }
+            guard let attention = item.attention else { throw TrainingError.missingAttention(answer: index) }
             try check(attention, abnormalPatches: item.abnormalPatches, answer: index)
             guard attention.queries > 0, attention.maps > 0, !item.abnormalPatches.isEmpty else { return 0 }
             var total = 0.0
@@ -33,15 +33,15 @@ public struct VisionRelevanceReward: RewardFunction {
     private func check(_ attention: CategoryAttention, abnormalPatches: [Int], answer: Int) throws {
         guard attention.maps >= 0, attention.queries >= 0, attention.patches >= 0,
               attention.weights.count == attention.maps * attention.queries * attention.patches else {
-            throw RewardError.malformedAttention(answer: answer, problem:
+            throw TrainingError.malformedAttention(answer: answer, problem:
                 "\(attention.weights.count) weights for \(attention.maps) maps × \(attention.queries) queries × \(attention.patches) patches")
         }
         if let outside = abnormalPatches.first(where: { $0 < 0 || $0 >= attention.patches }) {
-            throw RewardError.malformedAttention(answer: answer, problem:
+            throw TrainingError.malformedAttention(answer: answer, problem:
                 "abnormal patch \(outside) is outside the \(attention.patches) image patches")
         }
         if let negative = attention.weights.first(where: { !($0 >= 0) }) {
-            throw RewardError.malformedAttention(answer: answer, problem: "weight \(negative) is not a probability")
+            throw TrainingError.malformedAttention(answer: answer, problem: "weight \(negative) is not a probability")
         }
     }
 }

@@ -67,7 +67,7 @@ struct SFTCheckpoint {
         let missing = trainedNames.subtracting(saved).sorted()
         let unexpected = saved.subtracting(trainedNames).sorted()
         guard missing.isEmpty && unexpected.isEmpty else {
-            throw SFTError.checkpointMismatch(
+            throw TrainingError.checkpointMismatch(
                 checkpoint: directory.path,
                 problem: "trained parameters differ from this configuration's — missing: \(missing.prefix(5)), unexpected: \(unexpected.prefix(5))")
         }
@@ -76,7 +76,7 @@ struct SFTCheckpoint {
             guard let parameter = parameters[name] else { continue }
             let tensor = try checkpoint.tensor(name)
             guard tensor.shape == parameter.shape else {
-                throw SFTError.checkpointMismatch(
+                throw TrainingError.checkpointMismatch(
                     checkpoint: directory.path, problem: "\(name) has shape \(tensor.shape), the model \(parameter.shape)")
             }
             Tensor.withoutGrad { parameter.value.copy(from: tensor.to(parameter.device, parameter.dtype)) }

@@ -55,7 +55,7 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Checks ranges and exclusive choices; the first problem is thrown as a
-    /// `ConfigurationError` naming its dotted path.
+    /// `TrainingError` naming its dotted path.
     public func validate() throws {
         try model.validate()
         try data.validate()
@@ -65,11 +65,11 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
         try checkpoint.validate()
         try output.validate()
         if data.phantoms?.count == nil, data.phantoms != nil, training.epochs != nil {
-            throw ConfigurationError.invalidValue(
+            throw TrainingError.invalidValue(
                 path: "training.epochs", problem: "fresh phantoms (data.phantoms without count) have no epochs; use max_steps")
         }
         if let maxSteps = training.maxSteps, training.alignmentSteps >= maxSteps, training.alignmentSteps > 0 {
-            throw ConfigurationError.invalidValue(
+            throw TrainingError.invalidValue(
                 path: "training.alignment_steps", problem: "\(training.alignmentSteps) leaves no step of max_steps \(maxSteps)")
         }
     }
@@ -79,7 +79,7 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
 
 /// Throws `invalidValue(path:problem:)` unless `condition` holds.
 func require(_ condition: Bool, _ path: String, _ problem: @autoclosure () -> String) throws {
-    if !condition { throw ConfigurationError.invalidValue(path: path, problem: problem()) }
+    if !condition { throw TrainingError.invalidValue(path: path, problem: problem()) }
 }
 
 /// Throws unless exactly one (or, with `allowingNone`, at most one) of the named values is set.
@@ -87,9 +87,9 @@ func requireOne(_ values: [(String, Bool)], allowingNone: Bool = false) throws {
     let set = values.filter(\.1).map(\.0)
     let names = values.map(\.0).joined(separator: " or ")
     if set.count > 1 {
-        throw ConfigurationError.invalidValue(path: set[1], problem: "set only one of \(names) (also set: \(set[0]))")
+        throw TrainingError.invalidValue(path: set[1], problem: "set only one of \(names) (also set: \(set[0]))")
     }
     if set.isEmpty && !allowingNone {
-        throw ConfigurationError.missingValue(path: values[0].0, problem: "set one of \(names)")
+        throw TrainingError.missingValue(path: values[0].0, problem: "set one of \(names)")
     }
 }

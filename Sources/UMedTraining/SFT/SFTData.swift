@@ -17,7 +17,7 @@ struct SFTData {
             let streamLength = steps * configuration.training.batchSize * configuration.training.gradientAccumulation
             let templates = try phantoms.templates.map { path -> PromptTemplates in
                 do { return try PromptTemplates(directory: URL(fileURLWithPath: path, isDirectory: true)) } catch {
-                    throw SFTError.invalidConfiguration("data.phantoms.templates: \(error)")
+                    throw TrainingError.invalidConfiguration("data.phantoms.templates: \(error)")
                 }
             } ?? .builtIn
             train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1),
@@ -28,14 +28,14 @@ struct SFTData {
             return
         }
         guard let trainPath = data.train else {
-            throw SFTError.invalidConfiguration("data.train or data.phantoms must be set")
+            throw TrainingError.invalidConfiguration("data.train or data.phantoms must be set")
         }
         let trainURL = URL(fileURLWithPath: trainPath)
         let root = data.root.map { URL(fileURLWithPath: $0) } ?? trainURL.deletingLastPathComponent()
         func split(_ name: String, _ path: String) throws -> Split? {
             if name.isEmpty || name == "all" { return nil }
             guard let split = Split(rawValue: name) else {
-                throw SFTError.invalidConfiguration("\(path) \"\(name)\" is not train, val, test or all")
+                throw TrainingError.invalidConfiguration("\(path) \"\(name)\" is not train, val, test or all")
             }
             return split
         }
@@ -45,7 +45,7 @@ struct SFTData {
                                        split: try split(data.validationSplit, "data.validation_split"))
         shufflesTraining = true
         guard train.count > 0 else {
-            throw SFTError.noTrainingData("no \(data.trainSplit) sample in \(trainPath)")
+            throw TrainingError.noTrainingData("no \(data.trainSplit) sample in \(trainPath)")
         }
     }
 
@@ -56,7 +56,7 @@ struct SFTData {
         let epochs = training.epochs ?? 1
         let steps = epochs * batchesPerEpoch / training.gradientAccumulation
         guard steps > 0 else {
-            throw SFTError.noTrainingData(
+            throw TrainingError.noTrainingData(
                 "\(train.count) training samples make no full step of batch_size \(training.batchSize) × gradient_accumulation \(training.gradientAccumulation)")
         }
         return steps

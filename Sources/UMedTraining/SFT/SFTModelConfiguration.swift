@@ -63,7 +63,7 @@ public struct SFTModelConfiguration: Codable, Equatable, Sendable {
         case "cuda": return .cuda(0)
         default:
             if device.hasPrefix("cuda:"), let index = Int(device.dropFirst(5)), index >= 0 { return .cuda(index) }
-            throw ConfigurationError.invalidValue(path: "model.device", problem: "\"\(device)\" is not cpu, cuda or cuda:N")
+            throw TrainingError.invalidValue(path: "model.device", problem: "\"\(device)\" is not cpu, cuda or cuda:N")
         }
     }
 

@@ -139,7 +139,7 @@ public struct SFTOutputConfiguration: Codable, Equatable, Sendable {
 
     func validate() throws {
         if dir.isEmpty {
-            throw ConfigurationError.missingValue(path: "output.dir", problem: "the run directory is required")
+            throw TrainingError.missingValue(path: "output.dir", problem: "the run directory is required")
         }
     }
 }

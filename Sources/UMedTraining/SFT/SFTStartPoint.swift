@@ -31,14 +31,14 @@ public struct SFTStartPoint {
             return try load(URL(fileURLWithPath: base), configuration: configuration, dtype: dtype, device: device)
         }
         guard configuration.model.preset == UMedTiny.name else {
-            throw SFTError.invalidConfiguration("model.preset \"\(configuration.model.preset ?? "")\" is not known (known: \(UMedTiny.name))")
+            throw TrainingError.invalidConfiguration("model.preset \"\(configuration.model.preset ?? "")\" is not known (known: \(UMedTiny.name))")
         }
         let chatFormat = try configuration.model.chatFormat.map { try ChatFormat(name: $0) } ?? .mistral
         let tokenizerDirectory = try presetTokenizer(configuration, runDirectory: runDirectory) { try texts(chatFormat) }
         let tokenizer = try Tokenizer(directory: tokenizerDirectory)
         func id(_ token: String) throws -> Int {
             guard let id = tokenizer.tokenToID(token) else {
-                throw SFTError.invalidConfiguration("the tokenizer in \(tokenizerDirectory.path) has no \(token) token")
+                throw TrainingError.invalidConfiguration("the tokenizer in \(tokenizerDirectory.path) has no \(token) token")
             }
             return id
         }
@@ -104,7 +104,7 @@ public struct SFTStartPoint {
         let roles = try TokenizerBuilder.configuration(
             bosToken: "<s>", eosToken: "</s>", padToken: "<pad>", unknownToken: "<unk>", modelMaximumLength: 4096)
         guard var object = try JSONSerialization.jsonObject(with: Data(roles.utf8)) as? [String: Any] else {
-            throw SFTError.invalidConfiguration("the tokenizer builder wrote a configuration that is not an object")
+            throw TrainingError.invalidConfiguration("the tokenizer builder wrote a configuration that is not an object")
         }
         object["add_bos_token"] = true
         object["add_eos_token"] = false

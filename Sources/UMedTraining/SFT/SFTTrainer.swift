@@ -32,7 +32,7 @@ public final class SFTTrainer {
         let store = CheckpointStore(runDirectory: runDirectory, keepLast: configuration.checkpoint.keepLast)
         let latest = try store.latest()
         if latest != nil && !resume {
-            throw SFTError.runDirectoryInUse(runDirectory.path)
+            throw TrainingError.runDirectoryInUse(runDirectory.path)
         }
         let resumeFrom = resume ? latest : nil
         try Data(try configuration.yaml().utf8).write(to: runDirectory.appendingPathComponent("config.yaml"), options: .atomic)
