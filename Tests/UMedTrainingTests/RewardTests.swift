@@ -154,3 +154,38 @@ final class AdvantageAndKLTests: XCTestCase {
         XCTAssertEqual(GroupAdvantages.compute(rewards: [4], prompts: [0]), [0])
     }
 }
+
+/// The run's reward terms together: per-term scores, the paper's total, and the step summary.
+final class RewardSetTests: XCTestCase {
+    func testScoresTotalsAndSummarizes() throws {
+        let size = ImageSize(width: 100, height: 100)
+        let nodule = Finding(category: "nodule", box: Box(x1: 10, y1: 20, x2: 30, y2: 40))
+        let items = [
+            // IoU 1 and 1/3 for prompt 0's two answers; token F1 1 and 0.
+            RewardItem(prompt: 0, answer: "<box>[100, 200, 300, 400]</box> nodule", reference: "nodule", findings: [nodule], imageSize: size),
+            RewardItem(prompt: 0, answer: "<box>[200, 200, 400, 400]</box> mass", reference: "nodule", findings: [nodule], imageSize: size),
+            // No box: IoU 0 (prompt 1's maximum 0 → its localization term is 0); F1 1.
+            RewardItem(prompt: 1, answer: "nodule", reference: "nodule", findings: [nodule], imageSize: size),
+        ]
+        let set = try RewardSet([LexicalRelevanceReward(), LocalizationReward()])
+        XCTAssertEqual(set.terms, [.relevance, .localization])
+        let scores = try set.score(RewardBatch(items: items))
+        assertClose(scores.terms[.localization]!.map { Double($0) }, [1, 1.0 / 3, 0], accuracy: 1e-6)
+        XCTAssertEqual(scores.terms[.relevance]!, [1, 0, 1])
+        assertClose(scores.total.map { Double($0) }, [2, 1.0 / 3, 1], accuracy: 1e-6)
+        XCTAssertEqual(scores.statistics.boxParseRate, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(scores.statistics.terms["relevance"]!.mean, 2.0 / 3, accuracy: 1e-6)
+        // Population spread of 1, 0, 1: √(2/9).
+        XCTAssertEqual(scores.statistics.terms["relevance"]!.spread, (2.0 / 9).squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(scores.statistics.total.mean, (2 + 1.0 / 3 + 1) / 3, accuracy: 1e-6)
+        XCTAssertThrowsError(try RewardSet([LocalizationReward(), LocalizationReward()])) { error in
+            XCTAssertTrue("\(error)".contains("given twice"), "\(error)")
+        }
+    }
+}
+
+private func assertClose(_ values: [Double], _ expected: [Double], accuracy: Double,
+                            file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(values.count, expected.count, file: file, line: line)
+    for (value, wanted) in zip(values, expected) { XCTAssertEqual(value, wanted, accuracy: accuracy, file: file, line: line) }
+}

@@ -1,0 +1,63 @@
+import UMedData
+
+/// The reward terms of a run (those switched on) with their weights: scores a rollout's answers
+/// term by term, totals them as the paper does (`RewardAggregation`), and summarizes both for the
+/// step's metrics.
+public struct RewardSet: Sendable {
+    public let functions: [any RewardFunction]
+    public var weights: RewardWeights
+
+    /// Throws `TrainingError.invalidConfiguration` when two functions give the same term.
+    public init(_ functions: [any RewardFunction], weights: RewardWeights = RewardWeights()) throws {
+        let terms = functions.map(\.term)
+        guard Set(terms).count == terms.count else {
+            throw TrainingError.invalidConfiguration("rewards: a term is given twice (\(terms.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self.functions = functions
+        self.weights = weights
+    }
+
+    public var terms: [RewardTerm] { functions.map(\.term) }
+
+    public func score(_ batch: RewardBatch) throws -> RewardScores {
+        var scores: [RewardTerm: [Float]] = [:]
+        for function in functions { scores[function.term] = try function.score(batch) }
+        let total = RewardAggregation.total(scores, prompts: batch.items.map(\.prompt), weights: weights)
+        return RewardScores(terms: scores, total: total, statistics: RewardStatistics(terms: scores, total: total, batch: batch))
+    }
+}
+
+/// One rollout's rewards: per term (raw, before the per-prompt normalization) and in total.
+public struct RewardScores: Sendable {
+    public var terms: [RewardTerm: [Float]]
+    public var total: [Float]
+    public var statistics: RewardStatistics
+}
+
+/// What a step reports about its rewards: mean and spread (population standard deviation) of each
+/// term and of the total, and the share of answers holding at least one parsable box.
+public struct RewardStatistics: Codable, Equatable, Sendable {
+    public struct Summary: Codable, Equatable, Sendable {
+        public var mean: Double
+        public var spread: Double
+
+        public init(_ values: [Float]) {
+            let count = Double(max(values.count, 1))
+            let average = values.reduce(0) { $0 + Double($1) } / count
+            let squares = values.reduce(0) { $0 + (Double($1) - average) * (Double($1) - average) }
+            mean = average
+            spread = (squares / count).squareRoot()
+        }
+    }
+
+    public var terms: [String: Summary]
+    public var total: Summary
+    public var boxParseRate: Double
+
+    public init(terms: [RewardTerm: [Float]], total: [Float], batch: RewardBatch) {
+        self.terms = Dictionary(uniqueKeysWithValues: terms.map { ($0.key.rawValue, Summary($0.value)) })
+        self.total = Summary(total)
+        let parsed = batch.items.filter { !AnswerGrounding(answer: $0.answer, imageSize: $0.imageSize).boxes.isEmpty }.count
+        boxParseRate = batch.items.isEmpty ? 0 : Double(parsed) / Double(batch.items.count)
+    }
+}
