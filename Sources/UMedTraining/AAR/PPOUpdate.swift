@@ -72,10 +72,13 @@ public enum PPOUpdate {
         }
 
         // 3. Epochs over shuffled minibatches of answers.
-        let wasTraining = policy.isTraining
+        let (policyWasTraining, headWasTraining) = (policy.isTraining, valueHead.isTraining)
         policy.train()
-        defer { policy.train(wasTraining) }
         valueHead.train()
+        defer {
+            policy.train(policyWasTraining)
+            valueHead.train(headWasTraining)
+        }
         let parameters = optimizer.parameterGroups.flatMap(\.parameters)
         for _ in 0..<h.epochs {
             var order = Array(0..<rows)
@@ -84,19 +87,16 @@ public enum PPOUpdate {
                 let picked = Tensor(order[start..<min(rows, start + h.minibatchSize)].map { $0 }, shape: nil).to(mask.device)
                 func take(_ tensor: Tensor) -> Tensor { tensor.indexSelect(dim: 0, index: picked) }
                 // 4. Forward the minibatch with gradients: new log-probabilities, values, logits.
-                let output = try policy.forward(
-                    inputIds: take(rollout.sequences), pixelValues: take(rollout.pixelValues),
-                    attentionMask: take(rollout.attentionMask), options: ForwardOptions(logits: .none, returnsHiddenStates: true))
-                guard let hiddenStates = output.hiddenStates else { throw TrainingError.missingHiddenStates }
-                let hidden = hiddenStates.narrow(dim: 1, start: rollout.promptLength - 1, length: rollout.answerTokens.shape[1])
-                let logits = policy.languageModel.lmHead(hidden).to(.float32)
-                let scaled = h.temperature == 1 ? logits : logits / (h.temperature + 1e-7)
-                let logProbabilities = TokenLogProbabilities.of(take(rollout.answerTokens), logits: logits, temperature: h.temperature)
+                let (hidden, logits) = try RolloutMaker.answerOutputs(
+                    model: policy, sequences: take(rollout.sequences), attentionMask: take(rollout.attentionMask),
+                    pixels: take(rollout.pixelValues), promptLength: rollout.promptLength,
+                    answerLength: rollout.answerTokens.shape[1], temperature: h.temperature)
+                let logProbabilities = TokenLogProbabilities.of(take(rollout.answerTokens), logits: logits)
                 let values = h.advantages == .ppo ? valueHead(hidden) : take(rollout.values)
                 let loss = PPOLoss(
                     logProbabilities: logProbabilities, oldLogProbabilities: take(rollout.logProbabilities),
                     advantages: take(advantages), values: values, oldValues: take(rollout.values), returns: take(returns),
-                    logits: scaled, mask: take(mask), clipRange: h.clipRange, valueClipRange: h.valueClipRange,
+                    logits: logits, mask: take(mask), clipRange: h.clipRange, valueClipRange: h.valueClipRange,
                     valueCoefficient: h.advantages == .ppo ? h.valueCoefficient : 0, entropyCoefficient: h.entropyCoefficient)
                 // 5. Backward, clip, step.
                 loss.total.backward()

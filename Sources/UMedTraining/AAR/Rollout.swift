@@ -98,26 +98,25 @@ public struct RolloutMaker {
             lastTokens.append(max(0, sequence.tokens.count - 1))
         }
         let rows = examples.count
-        let answerTokens = Tensor(answerIds, shape: [rows, answerLength])
-        let mask = Tensor(answerMask, shape: [rows, answerLength])
-        let sequences = Tensor.cat([promptIds, answerTokens], dim: 1).to(device)
-        let attentionMask = Tensor.cat([promptMask, mask.to(.int64)], dim: 1).to(device)
+        let answerTokens = Tensor(answerIds, shape: [rows, answerLength]).to(device)
+        let mask = Tensor(answerMask, shape: [rows, answerLength]).to(device)
+        let sequences = Tensor.cat([promptIds.to(device), answerTokens], dim: 1)
+        let attentionMask = Tensor.cat([promptMask.to(device), mask.to(.int64)], dim: 1)
 
         // 1c. Teacher-forced scoring under the policy (with values) and the reference.
         let (logProbabilities, values) = try Tensor.withoutGrad {
             try RolloutMaker.score(model: policy, valueHead: valueHead, sequences: sequences, attentionMask: attentionMask,
-                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens.to(device),
+                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens,
                                    temperature: generation.temperature)
         }
         let referenceLogProbabilities = try Tensor.withoutGrad {
             try RolloutMaker.score(model: reference, valueHead: nil, sequences: sequences, attentionMask: attentionMask,
-                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens.to(device),
+                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens,
                                    temperature: generation.temperature).logProbabilities
         }
-        let deviceMask = mask.to(device)
 
         // 1d. What the rewards read.
-        let patchSize = RolloutMaker.patchSize(of: policy.configuration.vision)
+        let patchSize = policy.visionTower.patchSize
         var items: [RewardItem] = []
         for (row, sequence) in generated.sequences.enumerated() {
             let prompt = prompts[row / k], example = examples[row]
@@ -131,26 +130,33 @@ public struct RolloutMaker {
                                     imageSize: example.imageSize, abnormalPatches: abnormal, attention: attention))
         }
         return Rollout(sequences: sequences, attentionMask: attentionMask, pixelValues: pixels, promptLength: promptLength,
-                       answerTokens: answerTokens.to(device), answerMask: deviceMask, lastTokens: lastTokens,
-                       logProbabilities: logProbabilities * deviceMask, referenceLogProbabilities: referenceLogProbabilities * deviceMask,
-                       values: values.map { $0 * deviceMask } ?? Tensor.zeros(deviceMask.shape, device: device),
+                       answerTokens: answerTokens, answerMask: mask, lastTokens: lastTokens,
+                       logProbabilities: logProbabilities * mask, referenceLogProbabilities: referenceLogProbabilities * mask,
+                       values: values.map { $0 * mask } ?? Tensor.zeros(mask.shape, device: device),
                        rewardBatch: RewardBatch(items: items))
     }
 
     /// Log-probabilities of the answer tokens [N, T] (and values [N, T] with a value head) from one
-    /// forward pass over prompt + answer: the logits and hidden states of positions
-    /// promptLength − 1 ..< promptLength − 1 + T.
+    /// forward pass over prompt + answer.
     public static func score(model: LlavaModel, valueHead: ValueHead?, sequences: Tensor, attentionMask: Tensor, pixels: Tensor,
                              promptLength: Int, answerTokens: Tensor, temperature: Double) throws -> (logProbabilities: Tensor, values: Tensor?) {
-        let answerLength = answerTokens.shape[1]
+        let (hidden, logits) = try answerOutputs(model: model, sequences: sequences, attentionMask: attentionMask, pixels: pixels,
+                                                 promptLength: promptLength, answerLength: answerTokens.shape[1], temperature: temperature)
+        return (TokenLogProbabilities.of(answerTokens, logits: logits), valueHead.map { $0(hidden) })
+    }
+
+    /// The final hidden states [N, T, hidden] and the float32 logits / temperature [N, T, vocabulary]
+    /// of the positions that predict the answer tokens: promptLength − 1 ..< promptLength − 1 + T.
+    /// The rollout's scoring and the PPO update both read the answer through this.
+    static func answerOutputs(model: LlavaModel, sequences: Tensor, attentionMask: Tensor, pixels: Tensor, promptLength: Int,
+                              answerLength: Int, temperature: Double) throws -> (hidden: Tensor, logits: Tensor) {
         let output = try model.forward(inputIds: sequences, pixelValues: pixels, attentionMask: attentionMask,
                                        options: ForwardOptions(logits: .none, returnsHiddenStates: true))
         guard let hidden = output.hiddenStates?.narrow(dim: 1, start: promptLength - 1, length: answerLength) else {
             throw TrainingError.missingHiddenStates
         }
-        let logits = model.languageModel.lmHead(hidden)
-        let logProbabilities = TokenLogProbabilities.of(answerTokens, logits: logits, temperature: temperature)
-        return (logProbabilities, valueHead.map { $0(hidden) })
+        let logits = model.languageModel.lmHead(hidden).to(.float32)
+        return (hidden, temperature == 1 ? logits : logits / (temperature + 1e-7))
     }
 
     /// The positions of the image tokens, the same in every prompt (counted from its first token).
@@ -162,32 +168,20 @@ public struct RolloutMaker {
         return start..<start + count
     }
 
-    static func patchSize(of vision: VisionTowerConfig) -> Int {
-        switch vision {
-        case .clip(let config): return config.vit.patchSize
-        case .siglip(let config): return config.vit.patchSize
-        }
-    }
-
     /// Indices of the answer tokens that spell the categories inside `<ref>…</ref>` (N of the
     /// vision reward): those whose characters in the decoded answer overlap a category's text.
     /// A token's characters are what decoding through it adds to decoding up to it.
     public static func categoryTokenIndices(_ tokens: [Int], tokenizer: Tokenizer) -> [Int] {
-        let text = Array(tokenizer.decode(tokens, skipSpecialTokens: true))
+        let text = tokenizer.decode(tokens, skipSpecialTokens: true)
         // Character ranges of the categories (the trimmed text between the tags).
         var categories: [Range<Int>] = []
-        var index = 0
-        func find(_ tag: String, from start: Int) -> Int? {
-            let pattern = Array(tag)
-            guard text.count >= pattern.count, start <= text.count - pattern.count else { return nil }
-            return (start...(text.count - pattern.count)).first { Array(text[$0..<$0 + pattern.count]) == pattern }
-        }
-        while let open = find("<ref>", from: index), let close = find("</ref>", from: open + 5) {
-            var lower = open + 5, upper = close
-            while lower < upper && text[lower].isWhitespace { lower += 1 }
-            while upper > lower && text[upper - 1].isWhitespace { upper -= 1 }
-            if lower < upper { categories.append(lower..<upper) }
-            index = close + 6
+        var rest = text.startIndex..<text.endIndex
+        while let open = text.range(of: "<ref>", range: rest), let close = text.range(of: "</ref>", range: open.upperBound..<text.endIndex) {
+            let inner = text[open.upperBound..<close.lowerBound]
+            if let first = inner.firstIndex(where: { !$0.isWhitespace }), let last = inner.lastIndex(where: { !$0.isWhitespace }) {
+                categories.append(text.distance(from: text.startIndex, to: first)..<text.distance(from: text.startIndex, to: last) + 1)
+            }
+            rest = close.upperBound..<text.endIndex
         }
         guard !categories.isEmpty else { return [] }
         var indices: [Int] = []

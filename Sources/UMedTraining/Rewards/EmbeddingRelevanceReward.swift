@@ -29,7 +29,7 @@ public final class EmbeddingRelevanceReward: RewardFunction, @unchecked Sendable
 
     public func score(_ batch: RewardBatch) throws -> [Float] {
         guard !batch.items.isEmpty else { return [] }
-        let texts = batch.items.flatMap { [LexicalRelevanceReward.diagnosis(of: $0.answer), LexicalRelevanceReward.diagnosis(of: $0.reference)] }
+        let texts = batch.items.flatMap { [DiagnosisText.of($0.answer), DiagnosisText.of($0.reference)] }
         let embeddings = Tensor.withoutGrad { embedder.embed(tokenIDs: texts.map { tokenizer.encode($0) }) }.to(.float64)
         let pairs = embeddings.reshaped([batch.items.count, 2, embedder.dimensions])
         let answers = pairs.narrow(dim: 1, start: 0, length: 1), references = pairs.narrow(dim: 1, start: 1, length: 1)
