@@ -55,7 +55,7 @@ final class RolloutTests: XCTestCase {
         let maker = RolloutMaker(tokenizer: setup.start.tokenizer, answersPerPrompt: 3, generation: generation,
                                  padTokenId: setup.start.tokenizer.padTokenID!, attentionLayers: .all)
         let head = ValueHead(hiddenSize: 32, dropoutProbability: 0)
-        let rollout = try maker.make(prompts: setup.prompts, policy: model, reference: model, valueHead: head, device: .cpu)
+        let rollout = try maker.make(prompts: setup.prompts, policy: model, reference: .frozenCopy(model), valueHead: head, device: .cpu)
 
         XCTAssertEqual(rollout.rewardBatch.count, 6)
         XCTAssertEqual(rollout.rewardBatch.items.map(\.prompt), [0, 0, 0, 1, 1, 1])
@@ -174,7 +174,7 @@ final class PPOUpdateTests: XCTestCase {
                 tokenizer: tokenizer, answersPerPrompt: 16,
                 generation: .sampling(maxNewTokens: 3, temperature: 1, seed: UInt64(iteration), eosTokenIds: [tokenizer.eosTokenID!]),
                 padTokenId: pad, attentionLayers: nil)
-            let rollout = try maker.make(prompts: setup.prompts, policy: policy, reference: reference, valueHead: head, device: .cpu)
+            let rollout = try maker.make(prompts: setup.prompts, policy: policy, reference: .frozenCopy(reference), valueHead: head, device: .cpu)
             let firstTokens: [Int64] = rollout.answerTokens.narrow(dim: 1, start: 0, length: 1).reshaped([-1]).toArray()
             let rewards = firstTokens.map { $0 == Int64(target) ? Float(1) : 0 }
             let statistics = try PPOUpdate.run(rollout: rollout, rewards: rewards, klCoefficient: 0.01, policy: policy,

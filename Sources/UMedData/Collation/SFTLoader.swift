@@ -105,6 +105,21 @@ public final class SFTLoader {
 
     /// The next batch; after the last full batch of an epoch, the first of the next.
     public func nextBatch() throws -> SFTBatch {
+        let (epoch, indices) = try nextIndices()
+        var examples: [SFTExample] = []
+        for index in indices {
+            let (sample, image) = try source.sample(at: index)
+            var rng = augmentationGenerator(epoch: epoch, index: index)
+            let example = try builder.example(for: sample, image: image, augmentation: augmentation, rng: &rng)
+            if example.isTruncated { truncatedCount += 1 }
+            examples.append(example)
+        }
+        return SFTBatch(examples: examples, padTokenId: padTokenId)
+    }
+
+    /// The source indices of the next batch (and their epoch), advancing `position`: what
+    /// `nextBatch` collates, and what Stage 2 draws its prompts from.
+    public func nextIndices() throws -> (epoch: Int, indices: [Int]) {
         guard batchesPerEpoch > 0 else { throw CollationError.tooFewSamples(count: source.count, batchSize: batchSize) }
         if position.offset + batchSize > batchesPerEpoch * batchSize {
             position = DataPosition(epoch: position.epoch + 1, offset: 0)
@@ -113,16 +128,10 @@ public final class SFTLoader {
             currentOrder = order(epoch: position.epoch)
             orderEpoch = position.epoch
         }
-        var examples: [SFTExample] = []
-        for index in currentOrder![position.offset..<position.offset + batchSize] {
-            let (sample, image) = try source.sample(at: index)
-            var rng = augmentationGenerator(epoch: position.epoch, index: index)
-            let example = try builder.example(for: sample, image: image, augmentation: augmentation, rng: &rng)
-            if example.isTruncated { truncatedCount += 1 }
-            examples.append(example)
-        }
+        let indices = Array(currentOrder![position.offset..<position.offset + batchSize])
+        let epoch = position.epoch
         position.offset += batchSize
-        return SFTBatch(examples: examples, padTokenId: padTokenId)
+        return (epoch, indices)
     }
 
     /// The generator augmenting sample `index` in `epoch`.

@@ -8,6 +8,9 @@ public final class Linear: Module, UnaryLayer {
     /// The low-rank adapter added to this layer's output, set by `LoRA.apply` and removed by
     /// `LoRA.merge`.
     public internal(set) var adapter: LoRAAdapter?
+    /// Whether the adapter's output is added (`LoRA.withAdaptersDisabled` turns it off for a while:
+    /// the base model, as PEFT's `disable_adapter`).
+    public internal(set) var adapterIsEnabled = true
 
     /// Initialized as torch.nn.Linear: weight and bias uniform in ±1/√inputSize.
     public init(
@@ -50,7 +53,7 @@ public final class Linear: Module, UnaryLayer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let output = input.linear(weight: weight.value, bias: bias?.value)
-        guard let adapter else { return output }
+        guard let adapter, adapterIsEnabled else { return output }
         return output + adapter(input, training: isTraining)
     }
 }

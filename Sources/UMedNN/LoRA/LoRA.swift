@@ -30,6 +30,15 @@ public enum LoRA {
         return targets.map(\.name)
     }
 
+    /// Runs `body` with every adapter of `model` switched off — the base model without copying it
+    /// (Stage 2's frozen reference when training LoRA) — and switches them back on after.
+    public static func withAdaptersDisabled<Result>(_ model: Module, _ body: () throws -> Result) rethrows -> Result {
+        let layers = adaptedLayers(of: model).map(\.layer)
+        for layer in layers { layer.adapterIsEnabled = false }
+        defer { for layer in layers { layer.adapterIsEnabled = true } }
+        return try body()
+    }
+
     /// W ← W + scaling·B·A for every adapted layer, then removes the adapters, so the model has
     /// its plain layout (and checkpoint keys) again. Base parameters keep their frozen state.
     /// A weight shared by two layers (a tied head) receives each of their updates.

@@ -43,7 +43,25 @@ public struct Rollout {
     public var values: Tensor
     /// What the rewards read, one item per answer.
     public var rewardBatch: RewardBatch
+    /// Wall time of sampling (1a) and of the two teacher-forced passes (1c).
+    public var generationSeconds = 0.0
+    public var scoringSeconds = 0.0
     public var answers: [String] { rewardBatch.items.map(\.answer) }
+}
+
+/// The frozen Stage-1 model the KL penalty measures against: a frozen copy, or — when the policy
+/// trains LoRA adapters — the policy itself with its adapters switched off (no second copy).
+public enum ReferenceModel {
+    case frozenCopy(LlavaModel)
+    case policyWithoutAdapters
+
+    /// Runs `body` on the reference model.
+    func run<Result>(policy: LlavaModel, _ body: (LlavaModel) throws -> Result) rethrows -> Result {
+        switch self {
+        case .frozenCopy(let model): return try body(model)
+        case .policyWithoutAdapters: return try LoRA.withAdaptersDisabled(policy) { try body(policy) }
+        }
+    }
 }
 
 /// Makes rollouts (step 1 of the PPO step).
@@ -65,7 +83,7 @@ public struct RolloutMaker {
         self.attentionLayers = attentionLayers
     }
 
-    public func make(prompts: [RolloutPrompt], policy: LlavaModel, reference: LlavaModel, valueHead: ValueHead,
+    public func make(prompts: [RolloutPrompt], policy: LlavaModel, reference: ReferenceModel, valueHead: ValueHead,
                      device: Device) throws -> Rollout {
         precondition(!prompts.isEmpty, "a rollout needs prompts")
         let k = answersPerPrompt
@@ -81,13 +99,20 @@ public struct RolloutMaker {
         var generation = self.generation
         generation.suppressedTokenIds = Array(Set(generation.suppressedTokenIds + [policy.configuration.imageTokenIndex])).sorted()
         let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
-        let wasTraining = policy.isTraining
+        let clock = ContinuousClock()
+        let began = clock.now
+        let (wasTraining, headWasTraining) = (policy.isTraining, valueHead.isTraining)
         policy.eval()
-        defer { policy.train(wasTraining) }
+        valueHead.eval()
+        defer {
+            policy.train(wasTraining)
+            valueHead.train(headWasTraining)
+        }
         let generated = try policy.generate(inputIds: promptIds.to(device), pixelValues: pixels,
                                             attentionMask: promptMask.to(device), configuration: generation,
                                             attentionCapture: capture)
 
+        let generatedAt = clock.now
         // 1b. Sequences = prompt + answer (right-padded), and the answer mask.
         let answerLength = max(1, generated.sequences.map(\.tokens.count).max() ?? 1)
         var answerIds: [Int] = [], answerMask: [Float] = [], lastTokens: [Int] = []
@@ -110,11 +135,14 @@ public struct RolloutMaker {
                                    temperature: generation.temperature)
         }
         let referenceLogProbabilities = try Tensor.withoutGrad {
-            try RolloutMaker.score(model: reference, valueHead: nil, sequences: sequences, attentionMask: attentionMask,
-                                   pixels: pixels, promptLength: promptLength, answerTokens: answerTokens,
-                                   temperature: generation.temperature).logProbabilities
+            try reference.run(policy: policy) { reference in
+                try RolloutMaker.score(model: reference, valueHead: nil, sequences: sequences, attentionMask: attentionMask,
+                                       pixels: pixels, promptLength: promptLength, answerTokens: answerTokens,
+                                       temperature: generation.temperature).logProbabilities
+            }
         }
 
+        let scoredAt = clock.now
         // 1d. What the rewards read.
         let patchSize = policy.visionTower.patchSize
         var items: [RewardItem] = []
@@ -133,7 +161,8 @@ public struct RolloutMaker {
                        answerTokens: answerTokens, answerMask: mask, lastTokens: lastTokens,
                        logProbabilities: logProbabilities * mask, referenceLogProbabilities: referenceLogProbabilities * mask,
                        values: values.map { $0 * mask } ?? Tensor.zeros(mask.shape, device: device),
-                       rewardBatch: RewardBatch(items: items))
+                       rewardBatch: RewardBatch(items: items), generationSeconds: seconds(generatedAt - began),
+                       scoringSeconds: seconds(scoredAt - generatedAt))
     }
 
     /// Log-probabilities of the answer tokens [N, T] (and values [N, T] with a value head) from one

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one mechanism by which configuration sections decode: every key of the input must be one of
 /// the section's `CodingKeys` (else `TrainingError.unknownKey` naming the dotted path), and a
 /// missing (or null) key takes the section's default.
@@ -42,10 +44,18 @@ public struct ConfigurationSectionDecoder<Key: CodingKey & CaseIterable> {
         return try Self.parse(text, as: Choice.self, path: ConfigurationPath.dotted(container.codingPath + [key]))
     }
 
-    /// A list of names from a closed set (`trainable: [projector, lm]`).
+    /// A list of names from a closed set (`trainable: [projector, lm]`), also written as one
+    /// comma-separated string (`--set rewards=relevance,localization`); an empty string is the empty list.
     public func choices<Choice: RawRepresentable & CaseIterable>(_ key: Key, default defaultValue: [Choice]) throws -> [Choice]
     where Choice.RawValue == String {
-        guard let texts = try container.decodeIfPresent([String].self, forKey: key) else { return defaultValue }
+        let texts: [String]
+        if let list = try? container.decodeIfPresent([String].self, forKey: key) {
+            texts = list
+        } else if let text = try container.decodeIfPresent(String.self, forKey: key) {
+            texts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            return defaultValue
+        }
         let path = ConfigurationPath.dotted(container.codingPath + [key])
         return try texts.enumerated().map { try Self.parse($1, as: Choice.self, path: path + "[\($0)]") }
     }

@@ -3,16 +3,19 @@
 public enum TrainingEvent: Sendable, Equatable {
     case started(RunStart)
     case step(StepMetrics)
+    /// A Stage-2 (PPO/GRPO) step.
+    case ppoStep(PPOStepMetrics)
     case evaluation(EvaluationMetrics)
     case checkpointSaved(step: Int, path: String)
     case warning(String)
     case finished(RunSummary)
 
-    /// The event's name in `metrics.jsonl` ("started", "step", "evaluation", "checkpoint", "warning", "finished").
+    /// The event's name in `metrics.jsonl` ("started", "step", "ppo_step", "evaluation", "checkpoint", "warning", "finished").
     public var kind: String {
         switch self {
         case .started: return "started"
         case .step: return "step"
+        case .ppoStep: return "ppo_step"
         case .evaluation: return "evaluation"
         case .checkpointSaved: return "checkpoint"
         case .warning: return "warning"
@@ -25,6 +28,7 @@ public enum TrainingEvent: Sendable, Equatable {
         switch self {
         case .started(let start): return start.resumedFromStep ?? 0
         case .step(let metrics): return metrics.step
+        case .ppoStep(let metrics): return metrics.step
         case .evaluation(let metrics): return metrics.step
         case .checkpointSaved(let step, _): return step
         case .warning: return nil

@@ -11,6 +11,7 @@ extension TrainingEvent: Codable {
         switch self {
         case .started(let start): try start.encode(to: encoder)
         case .step(let metrics): try metrics.encode(to: encoder)
+        case .ppoStep(let metrics): try metrics.encode(to: encoder)
         case .evaluation(let metrics): try metrics.encode(to: encoder)
         case .checkpointSaved(let step, let path):
             try container.encode(step, forKey: .step)
@@ -26,6 +27,7 @@ extension TrainingEvent: Codable {
         switch kind {
         case "started": self = .started(try RunStart(from: decoder))
         case "step": self = .step(try StepMetrics(from: decoder))
+        case "ppo_step": self = .ppoStep(try PPOStepMetrics(from: decoder))
         case "evaluation": self = .evaluation(try EvaluationMetrics(from: decoder))
         case "checkpoint":
             self = .checkpointSaved(step: try container.decode(Int.self, forKey: .step),

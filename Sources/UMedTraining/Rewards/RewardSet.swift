@@ -21,9 +21,17 @@ public struct RewardSet: Sendable {
 
     public func score(_ batch: RewardBatch) throws -> RewardScores {
         var scores: [RewardTerm: [Float]] = [:]
-        for function in functions { scores[function.term] = try function.score(batch) }
+        var seconds: [RewardTerm: Double] = [:]
+        let clock = ContinuousClock()
+        for function in functions {
+            let began = clock.now
+            scores[function.term] = try function.score(batch)
+            let (whole, fraction) = (clock.now - began).components
+            seconds[function.term] = Double(whole) + Double(fraction) / 1e18
+        }
         let total = RewardAggregation.total(scores, prompts: batch.items.map(\.prompt), weights: weights)
-        return RewardScores(terms: scores, total: total, statistics: RewardStatistics(terms: scores, total: total, batch: batch))
+        return RewardScores(terms: scores, total: total, statistics: RewardStatistics(terms: scores, total: total, batch: batch),
+                            seconds: seconds)
     }
 }
 
@@ -32,6 +40,8 @@ public struct RewardScores: Sendable {
     public var terms: [RewardTerm: [Float]]
     public var total: [Float]
     public var statistics: RewardStatistics
+    /// Wall time each term took to score.
+    public var seconds: [RewardTerm: Double] = [:]
 }
 
 /// What a step reports about its rewards: mean and spread (population standard deviation) of each
@@ -53,6 +63,11 @@ public struct RewardStatistics: Codable, Equatable, Sendable {
     public var terms: [String: Summary]
     public var total: Summary
     public var boxParseRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case terms, total
+        case boxParseRate = "box_parse_rate"
+    }
 
     public init(terms: [RewardTerm: [Float]], total: [Float], batch: RewardBatch) {
         self.terms = Dictionary(uniqueKeysWithValues: terms.map { ($0.key.rawValue, Summary($0.value)) })

@@ -20,8 +20,12 @@ struct SFTCheckpoint {
     /// of them for a while, which does not change what a checkpoint saves).
     let trainedNames: Set<String>
 
-    func save(state: TrainingState, model: LlavaModel, optimizer: any Optimizer) throws -> URL {
+    /// Saves a checkpoint; `extras` writes a stage's own files into it (Stage 2: the value head
+    /// and the KL controller).
+    func save(state: TrainingState, model: LlavaModel, optimizer: any Optimizer,
+              extras: (URL) throws -> Void = { _ in }) throws -> URL {
         try store.save(step: state.step) { directory in
+            try extras(directory)
             var trained: [String: Tensor] = [:]
             for (name, parameter) in model.namedParameters() where trainedNames.contains(name) {
                 trained[name] = parameter.value.detached()

@@ -62,32 +62,9 @@ public final class SFTTrainer {
 
         // 3. What trains: the listed parts; with LoRA, adapters on every target layer (PEFT's
         // matching, over the whole model) and the decoder through its adapters alone.
-        let parts = Set(training.trainable)
-        var adapted: [String] = []
-        if configuration.lora.enabled {
-            let builtFrozen = Set(model.parameters().filter(\.isFrozen).map(ObjectIdentifier.init))
-            adapted = try LoRA.apply(configuration.lora.adapterConfiguration, to: model,
-                                     generator: Generator(seed: training.seed &+ 1))
-            for part in parts where part != .lm {
-                for parameter in part.module(of: model).parameters() where !builtFrozen.contains(ObjectIdentifier(parameter)) {
-                    parameter.isFrozen = false
-                }
-            }
-        } else {
-            model.freezeParts(except: parts)
-        }
-        if configuration.model.gradientCheckpointing {
-            for (_, module) in model.namedModules() {
-                (module as? DecoderModel)?.usesGradientCheckpointing = true
-                (module as? VisionEncoder)?.usesGradientCheckpointing = true
-            }
-        }
-        // Mixed precision: frozen weights stay in the low-precision dtype, trained ones are kept
-        // in float32 (AdamW's master copy) and the forward pass runs under autocast.
-        let autocast: DType? = dtype == .float32 ? nil : dtype
-        if autocast != nil {
-            for parameter in model.trainableParameters() { parameter.move(dtype: .float32) }
-        }
+        let adapted = try model.prepareTraining(parts: Set(training.trainable), lora: configuration.lora, seed: training.seed)
+        if configuration.model.gradientCheckpointing { model.useGradientCheckpointing() }
+        let autocast = model.prepareMixedPrecision(dtype)
         model.train()
         let groups = model.parameterGroups(weightDecay: training.weightDecay) { training.learningRate(for: $0) }
         let optimizer = AdamW(groups: groups.map(\.1))

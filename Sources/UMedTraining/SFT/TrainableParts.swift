@@ -1,5 +1,6 @@
 import UMedModels
 import UMedNN
+import UMedTensor
 
 /// The three parts of a LLaVA-family model that stage 1 may train (METHOD.md §3: vision tower
 /// frozen by default).
@@ -22,6 +23,41 @@ extension LlavaModel {
         for part in ModelPart.allCases where !parts.contains(part) {
             part.module(of: self).freeze()
         }
+    }
+
+    /// Sets what trains in a run: the listed parts; with LoRA, adapters on every target layer
+    /// (PEFT's matching, over the whole model), the decoder through its adapters alone and any
+    /// other listed part fully. Returns the adapted layers' names.
+    func prepareTraining(parts: Set<ModelPart>, lora: SFTLoRAConfiguration, seed: UInt64) throws -> [String] {
+        guard lora.enabled else {
+            freezeParts(except: parts)
+            return []
+        }
+        let builtFrozen = Set(parameters().filter(\.isFrozen).map(ObjectIdentifier.init))
+        let adapted = try LoRA.apply(lora.adapterConfiguration, to: self, generator: Generator(seed: seed &+ 1))
+        for part in parts where part != .lm {
+            for parameter in part.module(of: self).parameters() where !builtFrozen.contains(ObjectIdentifier(parameter)) {
+                parameter.isFrozen = false
+            }
+        }
+        return adapted
+    }
+
+    /// Recomputes decoder and vision activations in the backward pass instead of keeping them.
+    func useGradientCheckpointing() {
+        for (_, module) in namedModules() {
+            (module as? DecoderModel)?.usesGradientCheckpointing = true
+            (module as? VisionEncoder)?.usesGradientCheckpointing = true
+        }
+    }
+
+    /// Mixed precision: frozen weights stay in the low-precision dtype, trained ones are kept in
+    /// float32 (AdamW's master copy) and the forward pass runs under autocast. Returns the dtype
+    /// to autocast to (nil for float32 runs).
+    func prepareMixedPrecision(_ dtype: DType) -> DType? {
+        guard dtype != .float32 else { return nil }
+        for parameter in trainableParameters() { parameter.move(dtype: .float32) }
+        return dtype
     }
 
     /// AdamW parameter groups: per part, with weight decay on matrices and none on biases and

@@ -6,7 +6,7 @@ import UMedTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a LLaVA-family model: stage 1 (sft), stage 2 (aar).",
-        subcommands: [TrainSFT.self])
+        subcommands: [TrainSFT.self, TrainAAR.self])
 }
 
 /// The options every training stage shares.
@@ -33,6 +33,29 @@ struct TrainSFT: ParsableCommand {
         let configuration = try SFTConfiguration.load(from: URL(fileURLWithPath: options.config), overrides: options.overrides)
         var renderer = TrainingProgressRenderer()
         let trainer = try SFTTrainer(configuration: configuration) { renderer.render($0) }
+        let summary = try trainer.run(resume: options.resume)
+        print("model: \(summary.modelPath ?? "-")")
+    }
+}
+
+struct TrainAAR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aar",
+        abstract: "Stage 2: abnormal-aware rewarding — PPO (or GRPO) from a Stage-1 model with the relevance, localization and vision rewards.",
+        discussion: """
+            model.base names the Stage-1 model directory (<sft run>/model). Switch reward terms off for \
+            ablations with --set rewards=relevance,localization (any subset of relevance, localization, vision). \
+            Writes into output.dir: config.yaml, metrics.jsonl (a ppo_step line per step: each reward term's \
+            mean and spread, KL, entropy, clip fractions, losses, answer length, box-parse rate, timings), \
+            checkpoint-NNNNNNNN/ (with the value head and the KL state) and model/.
+            """)
+
+    @OptionGroup var options: TrainingRunOptions
+
+    func run() throws {
+        let configuration = try AARConfiguration.load(from: URL(fileURLWithPath: options.config), overrides: options.overrides)
+        var renderer = TrainingProgressRenderer()
+        let trainer = try AARTrainer(configuration: configuration) { renderer.render($0) }
         let summary = try trainer.run(resume: options.resume)
         print("model: \(summary.modelPath ?? "-")")
     }

@@ -20,10 +20,17 @@ struct TrainingProgressRenderer {
         switch event {
         case .step(let metrics):
             if isTerminal {
-                write("\r\u{1B}[K" + bar(metrics))
+                write("\r\u{1B}[K" + bar(step: metrics.step, of: metrics.totalSteps) + Self.stepLine(metrics))
                 barShown = true
             } else if metrics.step % plainEvery == 0 || metrics.step == metrics.totalSteps {
                 line(Self.stepLine(metrics))
+            }
+        case .ppoStep(let metrics):
+            if isTerminal {
+                write("\r\u{1B}[K" + bar(step: metrics.step, of: metrics.totalSteps) + Self.ppoStepLine(metrics))
+                barShown = true
+            } else if metrics.step % plainEvery == 0 || metrics.step == metrics.totalSteps {
+                line(Self.ppoStepLine(metrics))
             }
         case .started(let start):
             let resumed = start.resumedFromStep.map { ", resuming from step \($0)" } ?? ""
@@ -55,11 +62,26 @@ struct TrainingProgressRenderer {
 
     // MARK: Formatting
 
-    private func bar(_ metrics: StepMetrics) -> String {
-        let fraction = metrics.totalSteps > 0 ? min(1, Double(metrics.step) / Double(metrics.totalSteps)) : 0
+    private func bar(step: Int, of totalSteps: Int) -> String {
+        let fraction = totalSteps > 0 ? min(1, Double(step) / Double(totalSteps)) : 0
         let filled = Int((fraction * Double(barWidth)).rounded(.down))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled)
-        return "[\(bar)] " + Self.stepLine(metrics)
+        return "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "] "
+    }
+
+    /// step, total reward (mean ± spread), each term's mean, KL, box-parse rate, seconds per step, ETA.
+    static func ppoStepLine(_ metrics: PPOStepMetrics) -> String {
+        var parts = [
+            "step \(metrics.step)/\(metrics.totalSteps)",
+            "reward \(fixed(metrics.rewards.total.mean, 3))±\(fixed(metrics.rewards.total.spread, 3))",
+        ]
+        for term in ["relevance", "localization", "vision"] {
+            if let summary = metrics.rewards.terms[term] { parts.append("\(term.prefix(3)) \(fixed(summary.mean, 3))") }
+        }
+        parts.append("kl \(fixed(metrics.referenceKL, 4))")
+        parts.append("boxes \(Int((metrics.rewards.boxParseRate * 100).rounded()))%")
+        parts.append("\(fixed(metrics.seconds.total, 1)) s/step")
+        if let eta = metrics.etaSeconds { parts.append("ETA \(duration(eta))") }
+        return parts.joined(separator: "  ")
     }
 
     static func stepLine(_ metrics: StepMetrics) -> String {

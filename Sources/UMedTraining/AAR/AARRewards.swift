@@ -1,0 +1,48 @@
+import Foundation
+import UMedData
+
+/// The reward terms a Stage-2 configuration switches on, made ready to score.
+enum AARRewards {
+    static func make(_ configuration: AARConfiguration, runDirectory: URL) throws -> RewardSet {
+        let scoring = configuration.scoring
+        let functions: [any RewardFunction] = try configuration.rewards.map { term in
+            switch term {
+            case .localization: return LocalizationReward()
+            case .vision: return VisionRelevanceReward()
+            case .relevance: return try relevance(scoring, runDirectory: runDirectory)
+            }
+        }
+        return try RewardSet(functions, weights: scoring.weights)
+    }
+
+    static func relevance(_ scoring: AARScoringConfiguration, runDirectory: URL) throws -> any RewardFunction {
+        switch scoring.relevance {
+        case .lexical:
+            return LexicalRelevanceReward()
+        case .embedding:
+            do {
+                return try EmbeddingRelevanceReward(directory: scoring.embeddingModel.map { URL(fileURLWithPath: $0) })
+            } catch {
+                throw TrainingError.invalidConfiguration("scoring.relevance embedding: \(error) "
+                    + "(set scoring.embedding_model, or use scoring.relevance=lexical)")
+            }
+        case .judge:
+            let judge = scoring.judge
+            guard let baseURL = judge.baseURL, let model = judge.model else {
+                throw TrainingError.missingValue(path: "scoring.judge", problem: "base_url and model are required")
+            }
+            let key: APIKey?
+            do {
+                // A loopback server (vLLM, Ollama) may need no key.
+                let isLocal = URL(string: baseURL)?.host.map(Endpoint.isLoopback) ?? false
+                key = try APIKey.fromEnvironment(judge.apiKeyEnv, required: !isLocal)
+            } catch {
+                throw TrainingError.invalidConfiguration("scoring.judge.api_key_env: \(error)")
+            }
+            let cache = judge.cache.map { URL(fileURLWithPath: $0) } ?? runDirectory.appendingPathComponent("judge-cache")
+            let caller = try JudgeRelevanceReward.makeCaller(baseURL: baseURL, apiKey: key, cacheDirectory: cache,
+                                                             allowRemote: judge.allowRemote, maxRequests: judge.maxRequests)
+            return JudgeRelevanceReward(caller: caller, model: model, concurrency: judge.concurrency)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedNN
+import UMedTensor
+
+/// Stage 2, abnormal-aware rewarding (METHOD.md §4): from a Stage-1 model, PPO (or GRPO) with the
+/// relevance, localization and vision-relevance rewards against a frozen reference, a value head
+/// with its own learning rate, periodic evaluation as in Stage 1, and atomic checkpoints from
+/// which `run(resume: true)` continues exactly (weights, value head, optimizer, RNG, KL
+/// coefficient and data position; each step's sampling and minibatch order are seeded by the step).
+///
+/// Progress goes to `onEvent` (and to metrics.jsonl in the run directory); the trainer never prints.
+public final class AARTrainer {
+    static let valueHeadFile = "value_head.safetensors"
+    static let stateFile = "aar_state.json"
+
+    public let configuration: AARConfiguration
+    public let runDirectory: URL
+    private let onEvent: (TrainingEvent) -> Void
+
+    public init(configuration: AARConfiguration, onEvent: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.runDirectory = URL(fileURLWithPath: configuration.output.dir)
+        self.onEvent = onEvent
+    }
+
+    /// Trains to `max_steps` (or the time limit) and returns the summary. With `resume`, continues
+    /// from the newest checkpoint of the run directory; without, refuses one that holds checkpoints.
+    @discardableResult
+    public func run(resume: Bool) throws -> RunSummary {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let store = CheckpointStore(runDirectory: runDirectory, keepLast: configuration.checkpoint.keepLast)
+        let latest = try store.latest()
+        if latest != nil && !resume { throw TrainingError.runDirectoryInUse(runDirectory.path) }
+        let resumeFrom = resume ? latest : nil
+        try Data(try configuration.yaml().utf8).write(to: runDirectory.appendingPathComponent("config.yaml"), options: .atomic)
+
+        // 1. Device, precision, seeds; the rewards (a judge or embedder that cannot start fails
+        // here, before any model is loaded).
+        let device = try configuration.model.resolvedDevice()
+        let dtype = configuration.model.resolvedDType(on: device)
+        let training = configuration.training
+        Generator.seedAll(training.seed)
+        let rewards = try AARRewards.make(configuration, runDirectory: runDirectory)
+
+        // 2. The Stage-1 model (policy), its data, and what trains.
+        let stageOne = configuration.stageOne
+        let data = try SFTData(configuration: stageOne)
+        guard let base = configuration.model.base else { throw TrainingError.missingValue(path: "model.base", problem: "required") }
+        let start = try SFTStartPoint.load(URL(fileURLWithPath: base), configuration: stageOne, dtype: dtype, device: device)
+        let model = start.model
+        let builder = SFTExampleBuilder(
+            tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
+            imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
+            maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
+        let padTokenId = start.tokenizer.padTokenID ?? start.tokenizer.eosTokenID ?? 0
+        let eosTokenIds = Array(Set([start.tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds)).sorted()
+        let loader = SFTLoader(source: data.train, builder: builder, batchSize: configuration.rollout.prompts, seed: training.seed,
+                               shuffle: data.shufflesTraining, padTokenId: padTokenId)
+        let parts = Set(training.trainable)
+        _ = try model.prepareTraining(parts: parts, lora: configuration.lora, seed: training.seed)
+        if configuration.model.gradientCheckpointing { model.useGradientCheckpointing() }
+        let autocast = model.prepareMixedPrecision(dtype)
+        model.train()
+
+        // 3. The frozen reference: the policy without its adapters when only LoRA adapters train,
+        // else a second copy of the Stage-1 model.
+        let reference: ReferenceModel
+        if configuration.lora.enabled && parts == [.lm] {
+            reference = .policyWithoutAdapters
+        } else {
+            let copy = try LlavaModel.load(from: URL(fileURLWithPath: base), dtype: dtype, device: device)
+            copy.freeze()
+            copy.eval()
+            reference = .frozenCopy(copy)
+        }
+
+        // 4. The value head (PPO mode) and one optimizer: the policy's groups and the head's own rate.
+        // Drawn from the global generator (seeded above; its state is checkpointed, so the head's
+        // dropout masks continue exactly on resume).
+        let valueHead = ValueHead(hiddenSize: model.configuration.text.hiddenSize, dtype: .float32, device: device)
+        var groups = model.parameterGroups(weightDecay: training.weightDecay) { _ in training.learningRate }.map(\.1)
+        if configuration.ppo.mode == .ppo {
+            groups.append(ParameterGroup(parameters: valueHead.parameters(), learningRate: training.valueLearningRate))
+        }
+        let optimizer = AdamW(groups: groups)
+        let trainedNames = Set(model.namedParameters().filter { $0.1.isTrainable }.map(\.0))
+        let trainableCount = model.trainableParameters().reduce(0) { $0 + $1.count }
+        let hyperparameters = configuration.ppo.hyperparameters(temperature: configuration.rollout.temperature,
+                                                                maxGradNorm: training.maxGradNorm)
+        var kl = configuration.ppo.klController
+
+        // 5. Resume: weights, optimizer, RNG, value head, KL coefficient and data position.
+        var state = TrainingState(step: 0)
+        if let checkpoint = resumeFrom {
+            state = try SFTCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: trainedNames)
+            try Self.restoreExtras(from: checkpoint, valueHead: valueHead, kl: &kl)
+            loader.position = state.dataPosition
+        }
+        let metricsURL = runDirectory.appendingPathComponent(MetricsLog.fileName)
+        if resumeFrom == nil { try? fileManager.removeItem(at: metricsURL) }
+        let log = resumeFrom == nil
+            ? try MetricsLog(url: metricsURL) : try MetricsLog(url: metricsURL, keepingStepsThrough: state.step)
+        func emit(_ event: TrainingEvent) throws {
+            try log.record(event)
+            onEvent(event)
+        }
+        let totalSteps = training.maxSteps
+        try emit(.started(RunStart(
+            runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
+            totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
+            resumedFromStep: resumeFrom == nil ? nil : state.step)))
+        try emit(.warning("rewards: \(rewards.terms.map(\.rawValue).joined(separator: ", ")) (relevance: \(configuration.scoring.relevance.rawValue)); "
+            + "\(configuration.ppo.mode.rawValue), \(configuration.rollout.prompts) prompts × \(configuration.rollout.answersPerPrompt) answers per step"))
+
+        let evaluator = SFTEvaluator(
+            source: data.validation, builder: builder, batchSize: max(configuration.rollout.prompts, 8),
+            lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
+            maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId, eosTokenIds: eosTokenIds,
+            seed: training.seed, autocast: autocast)
+        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
+        func saveCheckpoint() throws {
+            let url = try saver.save(state: state, model: model, optimizer: optimizer) { directory in
+                try Self.saveExtras(to: directory, valueHead: valueHead, kl: kl)
+            }
+            try emit(.checkpointSaved(step: state.step, path: url.path))
+        }
+        let attentionLayers: AttentionCapture.Layers? = rewards.terms.contains(.vision)
+            ? configuration.scoring.visionLayers.map { .indices($0) } ?? .all : nil
+
+        // 6. The loop: one PPO step per iteration; evaluate and checkpoint on their schedules.
+        let clock = ContinuousClock()
+        let began = clock.now
+        let elapsedBefore = state.elapsedSeconds
+        func elapsed() -> Double { elapsedBefore + seconds(clock.now - began) }
+        var lastEvaluation: EvaluationMetrics?
+        var stopReason = "finished"
+        let firstStep = state.step
+        while state.step < totalSteps {
+            if let limit = training.timeLimitSeconds, elapsed() >= limit {
+                stopReason = "time limit of \(Int(limit)) s reached at step \(state.step) of \(totalSteps)"
+                try emit(.warning(stopReason))
+                break
+            }
+            let stepBegan = clock.now
+            // 1. Rollout: the next prompts, k answers each, scored by policy, value head and reference.
+            let prompts = try Self.prompts(loader: loader, builder: builder)
+            let maker = RolloutMaker(
+                tokenizer: start.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
+                generation: configuration.rollout.generation(seed: training.seed, step: state.step, eosTokenIds: eosTokenIds),
+                padTokenId: padTokenId, attentionLayers: attentionLayers)
+            let rollout = try autocasting(autocast, device) {
+                try maker.make(prompts: prompts, policy: model, reference: reference, valueHead: valueHead, device: device)
+            }
+            // Rewards, per term and in total.
+            let scores = try rewards.score(rollout.rewardBatch)
+            // 2–5. Advantages, then epochs of clipped updates over minibatches.
+            let updateBegan = clock.now
+            var rng = SplitMix64(seed: training.seed ^ 0x9_90_57E9, stream: UInt64(state.step))
+            let statistics = try autocasting(autocast, device) {
+                try PPOUpdate.run(rollout: rollout, rewards: scores.total, klCoefficient: kl.coefficient, policy: model,
+                                  valueHead: valueHead, optimizer: optimizer, hyperparameters: hyperparameters, rng: &rng)
+            }
+            let updateSeconds = seconds(clock.now - updateBegan)
+            let coefficient = kl.coefficient
+            let answers = rollout.rewardBatch.count
+            let sequenceKL = (rollout.logProbabilities - rollout.referenceLogProbabilities).sum().item() / Double(answers)
+            kl.update(currentKL: sequenceKL, samples: answers)
+
+            state.step += 1
+            state.samplesSeen += answers
+            let answerTokens = rollout.answerMask.sum().item()
+            state.tokensSeen += Int(answerTokens)
+            state.dataPosition = loader.position
+            state.elapsedSeconds = elapsed()
+            let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
+            let times = PPOStepTimes(
+                generation: rollout.generationSeconds, scoring: rollout.scoringSeconds,
+                rewards: Dictionary(uniqueKeysWithValues: scores.seconds.map { ($0.key.rawValue, $0.value) }),
+                update: updateSeconds, total: seconds(clock.now - stepBegan))
+            try emit(.ppoStep(PPOStepMetrics(
+                step: state.step, totalSteps: totalSteps, rewards: scores.statistics, referenceKL: statistics.referenceKL,
+                klCoefficient: coefficient, update: statistics, answerLength: answerTokens / Double(answers),
+                learningRate: training.learningRate, seconds: times, elapsedSeconds: state.elapsedSeconds,
+                etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))))
+
+            let evaluationEvery = configuration.evaluation.every
+            if evaluationEvery > 0 && state.step % evaluationEvery == 0 && state.step < totalSteps {
+                lastEvaluation = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
+                try emit(.evaluation(lastEvaluation!))
+            }
+            let checkpointEvery = configuration.checkpoint.every
+            if checkpointEvery > 0 && state.step % checkpointEvery == 0 && state.step < totalSteps { try saveCheckpoint() }
+        }
+
+        // 7. The end: final evaluation, a last checkpoint, the model for `umed generate`.
+        let final = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
+        lastEvaluation = final
+        try emit(.evaluation(final))
+        try saveCheckpoint()
+        let modelDirectory = runDirectory.appendingPathComponent("model")
+        try saver.exportFinal(model: model, to: modelDirectory)
+        let summary = RunSummary(steps: state.step, seconds: state.elapsedSeconds, finalEvaluation: lastEvaluation,
+                                 modelPath: modelDirectory.path, stopReason: stopReason)
+        try emit(.finished(summary))
+        return summary
+    }
+
+    /// The next prompts: each sample's first question with its image, and its first answer as the
+    /// reference of the relevance reward.
+    static func prompts(loader: SFTLoader, builder: SFTExampleBuilder) throws -> [RolloutPrompt] {
+        try loader.nextIndices().indices.map { index in
+            let (sample, image) = try loader.source.sample(at: index)
+            guard let reference = sample.conversations.first(where: { $0.from == "gpt" })?.value else {
+                throw TrainingError.noTrainingData("sample \(sample.record.id) has no answer to compare with")
+            }
+            return RolloutPrompt(example: try builder.prompt(for: sample, image: image), reference: reference)
+        }
+    }
+
+    // MARK: Stage 2's own checkpoint files
+
+    /// The KL controller and the run's stage-2 counters.
+    struct ExtraState: Codable {
+        var kl: KLController
+    }
+
+    static func saveExtras(to directory: URL, valueHead: ValueHead, kl: KLController) throws {
+        let tensors = Dictionary(uniqueKeysWithValues: valueHead.namedParameters().map { ($0.0, $0.1.value.detached()) })
+        try Safetensors.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(valueHeadFile))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(ExtraState(kl: kl)).write(to: directory.appendingPathComponent(stateFile), options: .atomic)
+    }
+
+    static func restoreExtras(from directory: URL, valueHead: ValueHead, kl: inout KLController) throws {
+        let headURL = directory.appendingPathComponent(valueHeadFile), stateURL = directory.appendingPathComponent(stateFile)
+        guard FileManager.default.fileExists(atPath: headURL.path), FileManager.default.fileExists(atPath: stateURL.path) else {
+            throw TrainingError.checkpointMismatch(checkpoint: directory.path,
+                                                   problem: "no \(valueHeadFile) or \(stateFile): not a Stage-2 checkpoint")
+        }
+        let file = try SafetensorsFile(url: headURL)
+        for (name, parameter) in valueHead.namedParameters() {
+            let tensor = try file.tensor(name)
+            guard tensor.shape == parameter.shape else {
+                throw TrainingError.checkpointMismatch(checkpoint: directory.path,
+                                                       problem: "value head \(name) has shape \(tensor.shape), the model's \(parameter.shape)")
+            }
+            Tensor.withoutGrad { parameter.value.copy(from: tensor.to(parameter.device, parameter.dtype)) }
+        }
+        do {
+            kl = try JSONDecoder().decode(ExtraState.self, from: Data(contentsOf: stateURL)).kl
+        } catch {
+            throw TrainingError.malformed(file: stateURL.path, problem: "\(error)")
+        }
+    }
+}
+
+/// `body` under autocast to `dtype` (mixed precision), or plainly when nil.
+func autocasting<Result>(_ dtype: DType?, _ device: Device, _ body: () throws -> Result) rethrows -> Result {
+    guard let dtype else { return try body() }
+    return try Tensor.withAutocast(device: device, dtype: dtype, body)
+}
