@@ -95,7 +95,8 @@ final class AARTrainerTests: XCTestCase {
         let base = try stageOneModel()
         let output = root.appendingPathComponent("run")
         let configuration = try configuration(base: base, output: output,
-                                              overrides: ["rewards=relevance,localization", "training.max_steps=2"])
+                                              overrides: ["rewards=relevance,localization", "training.max_steps=2",
+                                                          "evaluation.at_start=true"])
         try AARTrainer(configuration: configuration).run(resume: false)
 
         let lines = try String(contentsOf: output.appendingPathComponent(MetricsLog.fileName), encoding: .utf8)
@@ -116,7 +117,8 @@ final class AARTrainerTests: XCTestCase {
             let length = try XCTUnwrap(step["answer_length"] as? Double)
             XCTAssertTrue((1...6).contains(length), "answer length \(length) outside 1…max_new_tokens")
         }
-        XCTAssertTrue(lines.contains { $0["event"] as? String == "evaluation" })
+        // The starting model's evaluation (at_start), then the final one.
+        XCTAssertEqual(lines.filter { $0["event"] as? String == "evaluation" }.compactMap { $0["step"] as? Int }, [0, 2])
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("model/model.safetensors").path))
     }
 

@@ -131,6 +131,9 @@ public final class AARTrainer {
         let attentionLayers: AttentionCapture.Layers? = rewards.terms.contains(.vision)
             ? configuration.scoring.visionLayers.map { .indices($0) } ?? .all : nil
 
+        if configuration.evaluation.atStart && resumeFrom == nil {
+            try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
+        }
         // 6. The loop: one PPO step per iteration; evaluate and checkpoint on their schedules.
         let clock = ContinuousClock()
         let began = clock.now

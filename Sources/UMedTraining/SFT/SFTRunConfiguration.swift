@@ -60,17 +60,20 @@ public struct SFTEvaluationConfiguration: Codable, Equatable, Sendable {
     /// Validation items to generate answers for and score.
     public var generate = 16
     public var maxNewTokens = 96
+    /// Also evaluate before the first step: the starting model's numbers, by the same code.
+    public var atStart = false
 
-    public init(every: Int = 0, batches: Int = 4, generate: Int = 16, maxNewTokens: Int = 96) {
+    public init(every: Int = 0, batches: Int = 4, generate: Int = 16, maxNewTokens: Int = 96, atStart: Bool = false) {
         self.every = every
         self.batches = batches
         self.generate = generate
         self.maxNewTokens = maxNewTokens
+        self.atStart = atStart
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case every, batches, generate
-        case maxNewTokens = "max_new_tokens"
+        case maxNewTokens = "max_new_tokens", atStart = "at_start"
     }
 
     public init(from decoder: Decoder) throws {
@@ -80,6 +83,7 @@ public struct SFTEvaluationConfiguration: Codable, Equatable, Sendable {
         batches = try section(.batches, default: defaults.batches)
         generate = try section(.generate, default: defaults.generate)
         maxNewTokens = try section(.maxNewTokens, default: defaults.maxNewTokens)
+        atStart = try section(.atStart, default: defaults.atStart)
     }
 
     func validate() throws {

@@ -109,6 +109,9 @@ public final class SFTTrainer {
             seed: training.seed, autocast: autocast)
         let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
 
+        if configuration.evaluation.atStart && resumeFrom == nil {
+            try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
+        }
         // 5. The loop: accumulate, clip, step; evaluate and checkpoint on their schedules.
         let clock = ContinuousClock()
         let began = clock.now
