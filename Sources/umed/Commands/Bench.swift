@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (record results in BENCHMARKS.md).",
-        subcommands: [BenchOps.self, BenchTokenizer.self, BenchGenerate.self, BenchBuilder.self, BenchPNG.self,
-                      BenchTemplate.self, BenchSFTStep.self])
+        subcommands: [BenchOps.self, BenchPPOStep.self, BenchTokenizer.self, BenchGenerate.self, BenchBuilder.self, BenchPNG.self,
+                      BenchTemplate.self, BenchSFTStep.self, BenchPPOStep.self])
 }
