@@ -118,7 +118,11 @@ final class AARTrainerTests: XCTestCase {
             XCTAssertTrue((1...6).contains(length), "answer length \(length) outside 1…max_new_tokens")
         }
         // The starting model's evaluation (at_start), then the final one.
-        XCTAssertEqual(lines.filter { $0["event"] as? String == "evaluation" }.compactMap { $0["step"] as? Int }, [0, 2])
+        let evaluations = lines.filter { $0["event"] as? String == "evaluation" }
+        XCTAssertEqual(evaluations.compactMap { $0["step"] as? Int }, [0, 2])
+        // Scores per modality, over the same generated items.
+        let byModality = try XCTUnwrap(evaluations[1]["by_modality"] as? [String: [String: Any]])
+        XCTAssertEqual(byModality.values.compactMap { $0["count"] as? Int }.reduce(0, +), evaluations[1]["generated_count"] as? Int)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("model/model.safetensors").path))
     }
 

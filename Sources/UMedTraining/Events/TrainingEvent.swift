@@ -1,3 +1,5 @@
+import UMedData
+
 /// What a trainer reports as it runs: the CLI renders these (progress bar, plain lines) and
 /// `MetricsLog` writes them to `metrics.jsonl`. Libraries never print.
 public enum TrainingEvent: Sendable, Equatable {
@@ -117,21 +119,43 @@ public struct EvaluationMetrics: Codable, Equatable, Sendable {
     public var generatedCount: Int
     /// A few generated answers, to read.
     public var examples: [GeneratedExample]
+    /// The same scores per modality of the generated items (the paper's per-source columns).
+    public var byModality: [String: ModalityScore]?
 
     public init(step: Int, validationLoss: Double? = nil, meanIoU: Double? = nil, categoryAccuracy: Double? = nil,
-                generatedCount: Int = 0, examples: [GeneratedExample] = []) {
+                generatedCount: Int = 0, examples: [GeneratedExample] = [], byModality: [String: ModalityScore]? = nil) {
         self.step = step
         self.validationLoss = validationLoss
         self.meanIoU = meanIoU
         self.categoryAccuracy = categoryAccuracy
         self.generatedCount = generatedCount
         self.examples = examples
+        self.byModality = byModality
     }
 
     enum CodingKeys: String, CodingKey {
         case step, examples
         case validationLoss = "validation_loss", meanIoU = "mean_iou", categoryAccuracy = "category_accuracy"
-        case generatedCount = "generated_count"
+        case generatedCount = "generated_count", byModality = "by_modality"
+    }
+}
+
+/// An evaluation's scores on the items of one modality.
+public struct ModalityScore: Codable, Equatable, Sendable {
+    public var count: Int
+    /// Over the abnormal items (nil when there is none).
+    public var meanIoU: Double?
+    public var categoryAccuracy: Double
+
+    public init(_ score: GroundingScore) {
+        count = score.answers
+        meanIoU = score.abnormalAnswers > 0 ? score.meanIoU : nil
+        categoryAccuracy = score.categoryAccuracy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case count
+        case meanIoU = "mean_iou", categoryAccuracy = "category_accuracy"
     }
 }
 

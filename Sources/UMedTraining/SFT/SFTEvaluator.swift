@@ -33,11 +33,11 @@ struct SFTEvaluator {
         model.eval()
         defer { model.train(wasTraining) }
         let loss = try validationLoss(model: model, device: device)
-        let (score, examples) = try generationScore(model: model, tokenizer: tokenizer, device: device)
+        let (score, byModality, examples) = try generationScore(model: model, tokenizer: tokenizer, device: device)
         return EvaluationMetrics(
             step: step, validationLoss: loss, meanIoU: score.answers > 0 ? score.meanIoU : nil,
             categoryAccuracy: score.answers > 0 ? score.categoryAccuracy : nil, generatedCount: score.answers,
-            examples: examples)
+            examples: examples, byModality: byModality.mapValues(ModalityScore.init))
     }
 
     /// The mean answer-token loss over the first `lossBatches` batches (in file order).
@@ -58,9 +58,13 @@ struct SFTEvaluator {
         return tokens == 0 ? nil : total / Double(tokens)
     }
 
-    /// Greedy answers to the first `generatedItems` validation items, in batches of left-padded prompts.
-    func generationScore(model: LlavaModel, tokenizer: Tokenizer, device: Device) throws -> (GroundingScore, [GeneratedExample]) {
+    /// Greedy answers to the first `generatedItems` validation items, in batches of left-padded
+    /// prompts, scored overall and per modality.
+    func generationScore(model: LlavaModel, tokenizer: Tokenizer, device: Device) throws
+        -> (GroundingScore, [String: GroundingScore], [GeneratedExample]) {
         var score = GroundingScore()
+        var byModality: [String: GroundingScore] = [:]
+        var modalities: [String] = []
         var examples: [GeneratedExample] = []
         let count = min(generatedItems, source.count)
         var start = 0
@@ -71,22 +75,25 @@ struct SFTEvaluator {
             for index in indices {
                 let (sample, image) = try source.sample(at: index)
                 prompts.append(try builder.prompt(for: sample, image: image))
+                modalities.append(sample.record.modality)
             }
             let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.inputIds), padTokenId: padTokenId)
             let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
             let result = try model.generate(
                 inputIds: ids.to(device), pixelValues: pixels, attentionMask: mask.to(device),
                 configuration: .greedy(maxNewTokens: maxNewTokens, eosTokenIds: eosTokenIds))
-            for (prompt, sequence) in zip(prompts, result.sequences) {
+            for (offset, (prompt, sequence)) in zip(prompts, result.sequences).enumerated() {
                 let answer = tokenizer.decode(sequence.tokens, skipSpecialTokens: true)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let (iou, isCorrect) = score.add(answer: answer, findings: prompt.findings, imageSize: prompt.imageSize)
+                byModality[modalities[modalities.count - prompts.count + offset], default: GroundingScore()]
+                    .add(answer: answer, findings: prompt.findings, imageSize: prompt.imageSize)
                 if examples.count < shownExamples {
                     let verdict = "IoU " + (iou.map { String(format: "%.2f", $0) } ?? "–") + (isCorrect ? ", category right" : ", category wrong")
                     examples.append(GeneratedExample(id: prompt.id, answer: answer, reference: verdict))
                 }
             }
         }
-        return (score, examples)
+        return (score, byModality, examples)
     }
 }

@@ -44,6 +44,10 @@ struct TrainingProgressRenderer {
             if let accuracy = metrics.categoryAccuracy { parts.append("category acc \(Self.fixed(accuracy, 3))") }
             if metrics.generatedCount > 0 { parts.append("\(metrics.generatedCount) generated") }
             line(parts.joined(separator: "  "))
+            for (modality, score) in (metrics.byModality ?? [:]).sorted(by: { $0.key < $1.key }) {
+                line("  \(modality) (\(score.count)): mean IoU \(score.meanIoU.map { Self.fixed($0, 3) } ?? "–")  "
+                    + "category acc \(Self.fixed(score.categoryAccuracy, 3))")
+            }
             for example in metrics.examples {
                 line("  \(example.id): \(example.answer.replacingOccurrences(of: "\n", with: " "))")
             }
