@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import UMedTraining
 
-/// `AARConfiguration`: the example files, the reward switches, one temperature for sampling and
-/// update, and errors that name the key.
+/// `AARConfiguration`: the example files, the reward switches, the sampler's settings, and errors
+/// that name the key.
 final class AARConfigurationTests: XCTestCase {
     let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("configs")
@@ -55,14 +55,12 @@ final class AARConfigurationTests: XCTestCase {
         XCTAssertEqual(lexical.weights.vision, 0.5)
     }
 
-    func testOneTemperatureForSamplingAndUpdate() throws {
+    func testSamplingSettingsAndASeedPerStep() throws {
         let configuration = try decode(minimal, ["rollout.temperature=0.7", "rollout.top_p=0.9", "ppo.epochs=3"])
         let generation = configuration.rollout.generation(seed: 1, step: 4, eosTokenIds: [2])
-        let update = configuration.ppo.hyperparameters(temperature: configuration.rollout.temperature, maxGradNorm: 1)
         XCTAssertEqual(generation.temperature, 0.7)
-        XCTAssertEqual(update.temperature, 0.7)
         XCTAssertEqual(generation.topP, 0.9)
-        XCTAssertEqual(update.epochs, 3)
+        XCTAssertEqual(configuration.ppo.epochs, 3)
         XCTAssertTrue(generation.usesSampling)
         // A seed per step: the same step samples alike (resume), another step differently.
         XCTAssertEqual(generation.seed, configuration.rollout.generation(seed: 1, step: 4, eosTokenIds: [2]).seed)

@@ -165,7 +165,7 @@ final class PPOUpdateTests: XCTestCase {
         let optimizer = AdamW(groups: [ParameterGroup(parameters: policy.trainableParameters(), learningRate: 1e-2),
                                        ParameterGroup(parameters: head.trainableParameters(), learningRate: 1e-2)])
         var hyperparameters = PPOHyperparameters()
-        hyperparameters.advantages = mode
+        hyperparameters.mode = mode
         hyperparameters.epochs = 2
         hyperparameters.minibatchSize = 8
         var rng = SplitMix64(seed: 1)
@@ -178,7 +178,8 @@ final class PPOUpdateTests: XCTestCase {
             let firstTokens: [Int64] = rollout.answerTokens.narrow(dim: 1, start: 0, length: 1).reshaped([-1]).toArray()
             let rewards = firstTokens.map { $0 == Int64(target) ? Float(1) : 0 }
             let statistics = try PPOUpdate.run(rollout: rollout, rewards: rewards, klCoefficient: 0.01, policy: policy,
-                                               valueHead: head, optimizer: optimizer, hyperparameters: hyperparameters, rng: &rng)
+                                               valueHead: head, optimizer: optimizer, hyperparameters: hyperparameters,
+                                               temperature: 1, maxGradNorm: 1, rng: &rng)
             XCTAssertEqual(statistics.minibatches, 8)
             XCTAssertTrue(statistics.policyLoss.isFinite && statistics.valueLoss.isFinite && statistics.entropy > 0)
         }

@@ -15,7 +15,7 @@ public struct AARConfiguration: Codable, Equatable, Sendable {
     public var rewards: [RewardTerm] = RewardTerm.allCases
     public var scoring = AARScoringConfiguration()
     public var rollout = AARRolloutConfiguration()
-    public var ppo = AARPPOConfiguration()
+    public var ppo = PPOHyperparameters()
     public var training = AARTrainingConfiguration()
     public var lora = SFTLoRAConfiguration()
     public var evaluation = SFTEvaluationConfiguration()

@@ -58,10 +58,20 @@ public struct AARRolloutConfiguration: Codable, Equatable, Sendable {
     }
 }
 
-/// `ppo:` — the update (METHOD.md §4 (U) defaults) and the KL penalty to the frozen Stage-1 model.
-public struct AARPPOConfiguration: Codable, Equatable, Sendable {
+/// `ppo:` — how the policy learns from a rollout (METHOD.md §4 (U) defaults), and the KL penalty
+/// to the frozen Stage-1 model.
+public struct PPOHyperparameters: Codable, Equatable, Sendable {
+    public enum Advantages: String, Codable, Sendable {
+        /// GAE over token rewards (sequence reward on the last token, KL penalty on every token)
+        /// with a value head.
+        case ppo
+        /// GRPO: each answer's total reward normalized within its prompt's group, on every
+        /// token; no critic and no KL term (the KL to the reference is only reported).
+        case grpo
+    }
+
     /// `ppo` (GAE with a value head) or `grpo` (group-normalized advantages, no critic).
-    public var mode = PPOHyperparameters.Advantages.ppo
+    public var mode = Advantages.ppo
     public var epochs = 4
     /// Answers per minibatch.
     public var minibatchSize = 8
@@ -101,23 +111,6 @@ public struct AARPPOConfiguration: Codable, Equatable, Sendable {
         klCoefficient = try section(.klCoefficient, default: defaults.klCoefficient)
         klTarget = try section(.klTarget, default: defaults.klTarget)
         klHorizon = try section(.klHorizon, default: defaults.klHorizon)
-    }
-
-    /// The update's settings; `temperature` is the rollout's (one value for both).
-    func hyperparameters(temperature: Double, maxGradNorm: Double) -> PPOHyperparameters {
-        var h = PPOHyperparameters()
-        h.advantages = mode
-        h.epochs = epochs
-        h.minibatchSize = minibatchSize
-        h.clipRange = clipRange
-        h.valueClipRange = valueClipRange
-        h.valueCoefficient = valueCoefficient
-        h.entropyCoefficient = entropyCoefficient
-        h.gamma = gamma
-        h.lambda = lambda
-        h.maxGradNorm = maxGradNorm
-        h.temperature = temperature
-        return h
     }
 
     var klController: KLController { KLController(coefficient: klCoefficient, target: klTarget, horizon: klHorizon) }

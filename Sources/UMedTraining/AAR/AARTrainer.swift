@@ -30,13 +30,9 @@ public final class AARTrainer {
     /// from the newest checkpoint of the run directory; without, refuses one that holds checkpoints.
     @discardableResult
     public func run(resume: Bool) throws -> RunSummary {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let store = CheckpointStore(runDirectory: runDirectory, keepLast: configuration.checkpoint.keepLast)
-        let latest = try store.latest()
-        if latest != nil && !resume { throw TrainingError.runDirectoryInUse(runDirectory.path) }
-        let resumeFrom = resume ? latest : nil
-        try Data(try configuration.yaml().utf8).write(to: runDirectory.appendingPathComponent("config.yaml"), options: .atomic)
+        let run = try RunDirectory(url: runDirectory, keepLast: configuration.checkpoint.keepLast, resume: resume,
+                                   configurationYAML: try configuration.yaml(), onEvent: onEvent)
+        let resumeFrom = run.resumeFrom
 
         // 1. Device, precision, seeds; the rewards (a judge or embedder that cannot start fails
         // here, before any model is loaded).
@@ -52,12 +48,9 @@ public final class AARTrainer {
         guard let base = configuration.model.base else { throw TrainingError.missingValue(path: "model.base", problem: "required") }
         let start = try SFTStartPoint.load(URL(fileURLWithPath: base), configuration: stageOne, dtype: dtype, device: device)
         let model = start.model
-        let builder = SFTExampleBuilder(
-            tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
-            imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
-            maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
-        let padTokenId = start.tokenizer.padTokenID ?? start.tokenizer.eosTokenID ?? 0
-        let eosTokenIds = Array(Set([start.tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds)).sorted()
+        let builder = start.exampleBuilder(configuration.data)
+        let padTokenId = start.padTokenId
+        let eosTokenIds = start.eosTokenIds
         let loader = SFTLoader(source: data.train, builder: builder, batchSize: configuration.rollout.prompts, seed: training.seed,
                                shuffle: data.shufflesTraining, padTokenId: padTokenId)
         let parts = Set(training.trainable)
@@ -89,8 +82,6 @@ public final class AARTrainer {
         let optimizer = AdamW(groups: groups)
         let trainedNames = Set(model.namedParameters().filter { $0.1.isTrainable }.map(\.0))
         let trainableCount = model.trainableParameters().reduce(0) { $0 + $1.count }
-        let hyperparameters = configuration.ppo.hyperparameters(temperature: configuration.rollout.temperature,
-                                                                maxGradNorm: training.maxGradNorm)
         var kl = configuration.ppo.klController
 
         // 5. Resume: weights, optimizer, RNG, value head, KL coefficient and data position.
@@ -100,14 +91,8 @@ public final class AARTrainer {
             try Self.restoreExtras(from: checkpoint, valueHead: valueHead, kl: &kl)
             loader.position = state.dataPosition
         }
-        let metricsURL = runDirectory.appendingPathComponent(MetricsLog.fileName)
-        if resumeFrom == nil { try? fileManager.removeItem(at: metricsURL) }
-        let log = resumeFrom == nil
-            ? try MetricsLog(url: metricsURL) : try MetricsLog(url: metricsURL, keepingStepsThrough: state.step)
-        func emit(_ event: TrainingEvent) throws {
-            try log.record(event)
-            onEvent(event)
-        }
+        try run.openMetrics(resumedAtStep: state.step)
+        let emit = run.emit
         let totalSteps = training.maxSteps
         try emit(.started(RunStart(
             runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
@@ -121,7 +106,7 @@ public final class AARTrainer {
             lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
             maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId, eosTokenIds: eosTokenIds,
             seed: training.seed, autocast: autocast)
-        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
+        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
         func saveCheckpoint() throws {
             let url = try saver.save(state: state, model: model, optimizer: optimizer) { directory in
                 try Self.saveExtras(to: directory, valueHead: valueHead, kl: kl)
@@ -135,10 +120,9 @@ public final class AARTrainer {
             try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
         }
         // 6. The loop: one PPO step per iteration; evaluate and checkpoint on their schedules.
-        let clock = ContinuousClock()
-        let began = clock.now
-        let elapsedBefore = state.elapsedSeconds
-        func elapsed() -> Double { elapsedBefore + seconds(clock.now - began) }
+        let clock = RunClock(before: state.elapsedSeconds)
+        let elapsedBefore = clock.before
+        let elapsed = clock.elapsed
         var lastEvaluation: EvaluationMetrics?
         var stopReason = "finished"
         let firstStep = state.step
@@ -165,7 +149,8 @@ public final class AARTrainer {
             var rng = SplitMix64(seed: training.seed ^ 0x9_90_57E9, stream: UInt64(state.step))
             let statistics = try autocasting(autocast, device) {
                 try PPOUpdate.run(rollout: rollout, rewards: scores.total, klCoefficient: kl.coefficient, policy: model,
-                                  valueHead: valueHead, optimizer: optimizer, hyperparameters: hyperparameters, rng: &rng)
+                                  valueHead: valueHead, optimizer: optimizer, hyperparameters: configuration.ppo,
+                                  temperature: configuration.rollout.temperature, maxGradNorm: training.maxGradNorm, rng: &rng)
             }
             let updateSeconds = seconds(clock.now - updateBegan)
             let coefficient = kl.coefficient

@@ -3,32 +3,6 @@ import UMedModels
 import UMedNN
 import UMedTensor
 
-/// How the policy learns from a rollout (METHOD.md §4 (U) defaults).
-public struct PPOHyperparameters: Codable, Equatable, Sendable {
-    public enum Advantages: String, Codable, Sendable {
-        /// GAE over token rewards (sequence reward on the last token, KL penalty on every token)
-        /// with a value head.
-        case ppo
-        /// GRPO: each answer's total reward normalized within its prompt's group, on every
-        /// token; no critic and no KL term (the KL to the reference is only reported).
-        case grpo
-    }
-
-    public var advantages = Advantages.ppo
-    public var epochs = 4
-    public var minibatchSize = 8
-    public var clipRange = 0.2
-    public var valueClipRange = 0.2
-    public var valueCoefficient = 0.5
-    public var entropyCoefficient = 0.01
-    public var gamma = 1.0
-    public var lambda = 0.95
-    public var maxGradNorm = 1.0
-    public var temperature = 1.0
-
-    public init() {}
-}
-
 /// Means over the minibatches of an update.
 public struct PPOStatistics: Equatable, Sendable {
     public var policyLoss = 0.0
@@ -42,11 +16,13 @@ public struct PPOStatistics: Equatable, Sendable {
     public var minibatches = 0
 }
 
-/// Steps 2–5 of a PPO step, given the rollout (step 1) and each answer's total reward.
+/// Steps 2–5 of a PPO step, given the rollout (step 1) and each answer's total reward;
+/// `temperature` must be the rollout's sampling temperature.
 public enum PPOUpdate {
     public static func run(
         rollout: Rollout, rewards: [Float], klCoefficient: Double, policy: LlavaModel, valueHead: ValueHead,
-        optimizer: any Optimizer, hyperparameters h: PPOHyperparameters, rng: inout SplitMix64
+        optimizer: any Optimizer, hyperparameters h: PPOHyperparameters, temperature: Double, maxGradNorm: Double,
+        rng: inout SplitMix64
     ) throws -> PPOStatistics {
         let rows = rollout.rewardBatch.count
         precondition(rewards.count == rows, "\(rewards.count) rewards for \(rows) answers")
@@ -56,7 +32,7 @@ public enum PPOUpdate {
 
         // 2. Advantages (and returns for the critic).
         let advantages: Tensor, returns: Tensor
-        switch h.advantages {
+        switch h.mode {
         case .ppo:
             let tokenRewards = PPOMath.tokenRewards(
                 scores: rewards, logProbabilities: rollout.logProbabilities,
@@ -90,17 +66,17 @@ public enum PPOUpdate {
                 let (hidden, logits) = try RolloutMaker.answerOutputs(
                     model: policy, sequences: take(rollout.sequences), attentionMask: take(rollout.attentionMask),
                     pixels: take(rollout.pixelValues), promptLength: rollout.promptLength,
-                    answerLength: rollout.answerTokens.shape[1], temperature: h.temperature)
+                    answerLength: rollout.answerTokens.shape[1], temperature: temperature)
                 let logProbabilities = TokenLogProbabilities.of(take(rollout.answerTokens), logits: logits)
-                let values = h.advantages == .ppo ? valueHead(hidden) : take(rollout.values)
+                let values = h.mode == .ppo ? valueHead(hidden) : take(rollout.values)
                 let loss = PPOLoss(
                     logProbabilities: logProbabilities, oldLogProbabilities: take(rollout.logProbabilities),
                     advantages: take(advantages), values: values, oldValues: take(rollout.values), returns: take(returns),
                     logits: logits, mask: take(mask), clipRange: h.clipRange, valueClipRange: h.valueClipRange,
-                    valueCoefficient: h.advantages == .ppo ? h.valueCoefficient : 0, entropyCoefficient: h.entropyCoefficient)
+                    valueCoefficient: h.mode == .ppo ? h.valueCoefficient : 0, entropyCoefficient: h.entropyCoefficient)
                 // 5. Backward, clip, step.
                 loss.total.backward()
-                _ = clipGradNorm(parameters, maxNorm: h.maxGradNorm)
+                if maxGradNorm > 0 { _ = clipGradNorm(parameters, maxNorm: maxGradNorm) }
                 optimizer.step()
                 optimizer.zeroGrad()
                 statistics.policyLoss += loss.policy.item()

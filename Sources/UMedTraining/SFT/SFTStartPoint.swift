@@ -18,6 +18,21 @@ public struct SFTStartPoint {
     /// Where the weights came from (PEFT's base_model_name_or_path).
     public var name: String
 
+    /// Conversations (or prompts) as this model reads them: its tokenizer, chat format, image
+    /// processor and image tokens, with `data`'s sequence length and system prompt.
+    func exampleBuilder(_ data: SFTDataConfiguration) -> SFTExampleBuilder {
+        SFTExampleBuilder(
+            tokenizer: tokenizer, chatFormat: chatFormat, imageProcessor: imageProcessor,
+            imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
+            maximumLength: data.maxLength, system: data.systemPrompt)
+    }
+
+    /// The padding id of batches: the tokenizer's padding token, else its EOS, else 0.
+    var padTokenId: Int { tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0 }
+
+    /// The ids that end an answer: the tokenizer's EOS and the model's.
+    var eosTokenIds: [Int] { Array(Set([tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds)).sorted() }
+
     /// The special tokens of a tokenizer UMed builds: unknown, BOS, EOS, padding, image.
     public static let builtTokenizerSpecials = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
 

@@ -27,15 +27,9 @@ public final class SFTTrainer {
     /// has none); without, refuses a run directory that already holds checkpoints.
     @discardableResult
     public func run(resume: Bool) throws -> RunSummary {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let store = CheckpointStore(runDirectory: runDirectory, keepLast: configuration.checkpoint.keepLast)
-        let latest = try store.latest()
-        if latest != nil && !resume {
-            throw TrainingError.runDirectoryInUse(runDirectory.path)
-        }
-        let resumeFrom = resume ? latest : nil
-        try Data(try configuration.yaml().utf8).write(to: runDirectory.appendingPathComponent("config.yaml"), options: .atomic)
+        let run = try RunDirectory(url: runDirectory, keepLast: configuration.checkpoint.keepLast, resume: resume,
+                                   configurationYAML: try configuration.yaml(), onEvent: onEvent)
+        let resumeFrom = run.resumeFrom
 
         // 1. Device, precision, seeds.
         let device = try configuration.model.resolvedDevice()
@@ -47,11 +41,8 @@ public final class SFTTrainer {
         let start = try SFTStartPoint.make(configuration, runDirectory: runDirectory, dtype: dtype, device: device,
                                            texts: { try data.tokenizerTexts(configuration: self.configuration, chatFormat: $0) })
         let model = start.model
-        let builder = SFTExampleBuilder(
-            tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
-            imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
-            maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
-        let padTokenId = start.tokenizer.padTokenID ?? start.tokenizer.eosTokenID ?? 0
+        let builder = start.exampleBuilder(configuration.data)
+        let padTokenId = start.padTokenId
         let training = configuration.training
         let microBatches = training.gradientAccumulation
         let loader = SFTLoader(
@@ -85,16 +76,8 @@ public final class SFTTrainer {
             state = try SFTCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: trainedNames)
             loader.position = state.dataPosition
         }
-        // metrics.jsonl continues a resumed run from its checkpoint's step (lines the killed run
-        // wrote after it are dropped); a fresh run starts it anew.
-        let metricsURL = runDirectory.appendingPathComponent(MetricsLog.fileName)
-        if resumeFrom == nil { try? fileManager.removeItem(at: metricsURL) }
-        let log = resumeFrom == nil
-            ? try MetricsLog(url: metricsURL) : try MetricsLog(url: metricsURL, keepingStepsThrough: state.step)
-        func emit(_ event: TrainingEvent) throws {
-            try log.record(event)
-            onEvent(event)
-        }
+        try run.openMetrics(resumedAtStep: state.step)
+        let emit = run.emit
         try emit(.started(RunStart(
             runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
             totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
@@ -105,18 +88,17 @@ public final class SFTTrainer {
             source: data.validation, builder: builder, batchSize: training.batchSize,
             lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
             maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId,
-            eosTokenIds: [start.tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds,
+            eosTokenIds: start.eosTokenIds,
             seed: training.seed, autocast: autocast)
-        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: store, trainedNames: trainedNames)
+        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
 
         if configuration.evaluation.atStart && resumeFrom == nil {
             try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
         }
         // 5. The loop: accumulate, clip, step; evaluate and checkpoint on their schedules.
-        let clock = ContinuousClock()
-        let began = clock.now
-        let elapsedBefore = state.elapsedSeconds
-        func elapsed() -> Double { elapsedBefore + seconds(clock.now - began) }
+        let clock = RunClock(before: state.elapsedSeconds)
+        let elapsedBefore = clock.before
+        let elapsed = clock.elapsed
         var lastEvaluation: EvaluationMetrics?
         var lastStep: StepMetrics?
         var stopReason = "finished"
@@ -200,9 +182,4 @@ public final class SFTTrainer {
         return summary
     }
 
-}
-
-func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) / 1e18
 }
