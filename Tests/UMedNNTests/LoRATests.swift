@@ -101,6 +101,22 @@ final class LoRATests: XCTestCase {
         assertClose(layer(x), expected, atol: 1e-6, rtol: 1e-6, "base + (α/r)·x·Aᵀ·Bᵀ")
     }
 
+    func testAdaptersSwitchedOffGiveTheBaseModelAndComeBackOn() throws {
+        let model = TinyModel()
+        let base = model(input)
+        try LoRA.apply(LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), to: model)
+        randomizeUpProjections(model)
+        let adapted = model(input)
+        XCTAssertGreaterThan((adapted - base).abs().amax().item(), 1e-3, "the adapters must change the output")
+        let disabled = LoRA.withAdaptersDisabled(model) { model(input) }
+        assertClose(disabled, base, atol: 0, rtol: 0, "adapters off: the base model exactly")
+        assertClose(model(input), adapted, atol: 0, rtol: 0, "adapters back on after the body")
+        // Back on even when the body throws.
+        struct Stop: Error {}
+        XCTAssertThrowsError(try LoRA.withAdaptersDisabled(model) { throw Stop() })
+        assertClose(model(input), adapted, atol: 0, rtol: 0, "adapters back on after a throw")
+    }
+
     func testMergedModelEqualsBasePlusAdapter() throws {
         let model = TinyModel()
         let plainKeys = Set(model.stateDict().keys)

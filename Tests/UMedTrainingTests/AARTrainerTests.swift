@@ -126,6 +126,22 @@ final class AARTrainerTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("model/model.safetensors").path))
     }
 
+    /// With only LoRA adapters training, the reference is the policy with its adapters off: the
+    /// first rollout (adapters' B still zero) has exactly zero KL to it; once they learn, it does not.
+    func testLoRAReferenceIsThePolicyWithoutItsAdapters() throws {
+        let base = try stageOneModel()
+        let output = root.appendingPathComponent("lora")
+        let configuration = try configuration(base: base, output: output, overrides: [
+            "lora.enabled=true", "lora.rank=4", "lora.dropout=0", "lora.target_modules=[q_proj, v_proj]",
+            "training.trainable=[lm]", "training.max_steps=3", "training.learning_rate=0.05"])
+        var steps: [PPOStepMetrics] = []
+        try AARTrainer(configuration: configuration) { if case .ppoStep(let m) = $0 { steps.append(m) } }.run(resume: false)
+        XCTAssertEqual(steps.count, 3)
+        XCTAssertEqual(steps[0].referenceKL, 0, "fresh adapters: policy and reference are the same model")
+        XCTAssertNotEqual(steps[2].referenceKL, 0, "trained adapters must move the policy away from the reference")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("model/adapter").path))
+    }
+
     func testGRPORunsWithoutACritic() throws {
         let base = try stageOneModel()
         let configuration = try configuration(base: base, output: root.appendingPathComponent("grpo"),
