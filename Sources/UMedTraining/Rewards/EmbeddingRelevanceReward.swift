@@ -29,9 +29,17 @@ public final class EmbeddingRelevanceReward: RewardFunction, @unchecked Sendable
 
     public func score(_ batch: RewardBatch) throws -> [Float] {
         guard !batch.items.isEmpty else { return [] }
+        // Each distinct text is embedded once (a prompt's reference repeats for its k answers, and
+        // sampled answers often coincide).
         let texts = batch.items.flatMap { [DiagnosisText.of($0.answer), DiagnosisText.of($0.reference)] }
-        let embeddings = Tensor.withoutGrad { embedder.embed(tokenIDs: texts.map { tokenizer.encode($0) }) }.to(.float64)
-        let pairs = embeddings.reshaped([batch.items.count, 2, embedder.dimensions])
+        var distinct: [String] = [], row: [String: Int] = [:]
+        for text in texts where row[text] == nil {
+            row[text] = distinct.count
+            distinct.append(text)
+        }
+        let embedded = Tensor.withoutGrad { embedder.embed(tokenIDs: distinct.map { tokenizer.encode($0) }) }.to(.float64)
+        let index = Tensor(texts.map { row[$0]! }, shape: nil).to(embedded.device)
+        let pairs = embedded.indexSelect(dim: 0, index: index).reshaped([batch.items.count, 2, embedder.dimensions])
         let answers = pairs.narrow(dim: 1, start: 0, length: 1), references = pairs.narrow(dim: 1, start: 1, length: 1)
         let cosines = (answers * references).sum(dims: [1, 2])
             / (answers.norm(2, dims: [1, 2]) * references.norm(2, dims: [1, 2])).clamped(min: 1e-12)
