@@ -83,6 +83,18 @@ final class AARConfigurationTests: XCTestCase {
         XCTAssertNoThrow(try decode(minimal, ["scoring.relevance=judge", "rewards=localization"]).validate())
     }
 
+    func testALoopbackJudgeNeedsNoKeyAndCachesInTheRunDirectory() throws {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("umed-judge-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let local = try decode(minimal, ["scoring.relevance=judge", "scoring.judge.base_url=http://127.0.0.1:9/v1",
+                                         "scoring.judge.model=m", "scoring.judge.api_key_env=UMED_TEST_UNSET_KEY"])
+        try local.validate()
+        let set = try AARRewards.make(local, runDirectory: run)
+        let judge = try XCTUnwrap(set.functions.first as? JudgeRelevanceReward)
+        XCTAssertEqual(judge.model, "m")
+        XCTAssertEqual(judge.caller.cache.directory.standardizedFileURL.path, run.appendingPathComponent("judge-cache").standardizedFileURL.path)
+    }
+
     func testARemoteJudgeNeedsConsent() throws {
         let remote = try decode(minimal, ["scoring.relevance=judge", "scoring.judge.base_url=https://api.example.com/v1",
                                           "scoring.judge.model=m", "scoring.judge.api_key_env=UMED_TEST_UNSET_KEY"])
