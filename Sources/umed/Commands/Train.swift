@@ -15,6 +15,13 @@ struct TrainingRunOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: "Override one configuration key, e.g. --set training.max_steps=100 (repeatable).")
     var overrides: [String] = []
     @Flag(help: "Continue the run in output.dir from its newest checkpoint.") var resume = false
+
+    /// Runs a stage's trainer with its progress rendered on standard error, then prints the model's path.
+    func train(_ stage: (_ onEvent: @escaping (TrainingEvent) -> Void, _ resume: Bool) throws -> RunSummary) throws {
+        var renderer = TrainingProgressRenderer()
+        let summary = try stage({ renderer.render($0) }, resume)
+        print("model: \(summary.modelPath ?? "-")")
+    }
 }
 
 struct TrainSFT: ParsableCommand {
@@ -31,10 +38,7 @@ struct TrainSFT: ParsableCommand {
 
     func run() throws {
         let configuration = try SFTConfiguration.load(from: URL(fileURLWithPath: options.config), overrides: options.overrides)
-        var renderer = TrainingProgressRenderer()
-        let trainer = try SFTTrainer(configuration: configuration) { renderer.render($0) }
-        let summary = try trainer.run(resume: options.resume)
-        print("model: \(summary.modelPath ?? "-")")
+        try options.train { try SFTTrainer(configuration: configuration, onEvent: $0).run(resume: $1) }
     }
 }
 
@@ -54,9 +58,6 @@ struct TrainAAR: ParsableCommand {
 
     func run() throws {
         let configuration = try AARConfiguration.load(from: URL(fileURLWithPath: options.config), overrides: options.overrides)
-        var renderer = TrainingProgressRenderer()
-        let trainer = try AARTrainer(configuration: configuration) { renderer.render($0) }
-        let summary = try trainer.run(resume: options.resume)
-        print("model: \(summary.modelPath ?? "-")")
+        try options.train { try AARTrainer(configuration: configuration, onEvent: $0).run(resume: $1) }
     }
 }
