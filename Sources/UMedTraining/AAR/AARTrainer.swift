@@ -30,6 +30,10 @@ public final class AARTrainer {
     /// from the newest checkpoint of the run directory; without, refuses one that holds checkpoints.
     @discardableResult
     public func run(resume: Bool) throws -> RunSummary {
+        guard let base = configuration.model.base, FileManager.default.fileExists(atPath: base) else {
+            throw TrainingError.invalidValue(path: "model.base", problem: "\(configuration.model.base ?? "") does not exist; "
+                + "Stage 2 starts from a Stage-1 model directory (umed train sft writes <output.dir>/model)")
+        }
         let run = try RunDirectory(url: runDirectory, keepLast: configuration.checkpoint.keepLast, resume: resume,
                                    configurationYAML: try configuration.yaml(), onEvent: onEvent)
         let resumeFrom = run.resumeFrom
@@ -45,7 +49,6 @@ public final class AARTrainer {
         // 2. The Stage-1 model (policy), its data, and what trains.
         let stageOne = configuration.stageOne
         let data = try SFTData(configuration: stageOne)
-        guard let base = configuration.model.base else { throw TrainingError.missingValue(path: "model.base", problem: "required") }
         let start = try SFTStartPoint.load(URL(fileURLWithPath: base), configuration: stageOne, dtype: dtype, device: device)
         let model = start.model
         let builder = start.exampleBuilder(configuration.data)
