@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "UMedModels", targets: ["UMedModels"]),
         .library(name: "UMedData", targets: ["UMedData"]),
         .library(name: "UMedTraining", targets: ["UMedTraining"]),
+        .library(name: "UMedEval", targets: ["UMedEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -78,6 +79,10 @@ let package = Package(
         .target(
             name: "UMedTraining",
             dependencies: ["UMedTensor", "UMedNN", "UMedModels", "UMedData", "Yams"]),
+        // Evaluation: metrics, judge, reports and charts (DESIGN.md; after training in the order).
+        .target(
+            name: "UMedEval",
+            dependencies: ["UMedTensor", "UMedModels", "UMedData", "UMedTraining"]),
         .executableTarget(
             name: "umed",
             dependencies: [
@@ -102,6 +107,10 @@ let package = Package(
         .testTarget(
             name: "UMedTrainingTests",
             dependencies: ["UMedTraining", "UMedData", "UMedModels"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "UMedEvalTests",
+            dependencies: ["UMedEval", "UMedData"],
             resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,4 +1,5 @@
 import Foundation
+import UMedData
 
 /// A box with the image and label it belongs to (ground truth).
 public struct LabeledBox: Equatable, Sendable {

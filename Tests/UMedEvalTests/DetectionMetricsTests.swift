@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import UMedData
+import UMedData
+@testable import UMedEval
 
 /// Acc@0.5 on hand-worked cases, and COCO AP@0.5 against pycocotools' COCOeval on the cases of
 /// scripts/fixtures/make_detection_fixtures.py (Fixtures/detection_ap.json).

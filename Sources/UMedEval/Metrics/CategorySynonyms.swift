@@ -1,4 +1,5 @@
 import Foundation
+import UMedData
 
 /// Per-source synonym tables for diagnosis accuracy (METHOD.md §5): an answer's category counts as
 /// right when it is the ground truth's canonical name or one of its synonyms. Tables are data files,

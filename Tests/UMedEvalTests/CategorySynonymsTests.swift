@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import UMedData
+import UMedData
+@testable import UMedEval
 
 /// Per-source synonym tables (configs/synonyms): the committed tables load, answers' names map to
 /// the ground truth's canonical names, and a bad table is an error naming its file and line.
