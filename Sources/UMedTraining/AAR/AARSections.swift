@@ -61,7 +61,7 @@ public struct AARRolloutConfiguration: Codable, Equatable, Sendable {
 /// `ppo:` — how the policy learns from a rollout (METHOD.md §4 (U) defaults), and the KL penalty
 /// to the frozen Stage-1 model.
 public struct PPOHyperparameters: Codable, Equatable, Sendable {
-    public enum Advantages: String, Codable, Sendable {
+    public enum Advantages: String, Codable, CaseIterable, Sendable {
         /// GAE over token rewards (sequence reward on the last token, KL penalty on every token)
         /// with a value head.
         case ppo
@@ -128,10 +128,6 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         if let klTarget { try require(klTarget > 0, "ppo.kl_target", "must be positive, got \(klTarget)") }
         try require(klHorizon > 0, "ppo.kl_horizon", "must be positive, got \(klHorizon)")
     }
-}
-
-extension PPOHyperparameters.Advantages: CaseIterable {
-    public static let allCases: [Self] = [.ppo, .grpo]
 }
 
 /// `training:` — what trains, for how long, and the optimizer.

@@ -101,8 +101,6 @@ public final class AARTrainer {
             runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
             totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
             resumedFromStep: resumeFrom == nil ? nil : state.step)))
-        try emit(.warning("rewards: \(rewards.terms.map(\.rawValue).joined(separator: ", ")) (relevance: \(configuration.scoring.relevance.rawValue)); "
-            + "\(configuration.ppo.mode.rawValue), \(configuration.rollout.prompts) prompts × \(configuration.rollout.answersPerPrompt) answers per step"))
 
         let evaluator = SFTEvaluator(
             source: data.validation, builder: builder, batchSize: max(configuration.rollout.prompts, 8),
@@ -110,94 +108,66 @@ public final class AARTrainer {
             maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId, eosTokenIds: eosTokenIds,
             seed: training.seed, autocast: autocast)
         let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
-        func saveCheckpoint() throws {
-            let url = try saver.save(state: state, model: model, optimizer: optimizer) { directory in
-                try Self.saveExtras(to: directory, valueHead: valueHead, kl: kl)
-            }
-            try emit(.checkpointSaved(step: state.step, path: url.path))
-        }
         let attentionLayers: AttentionCapture.Layers? = rewards.terms.contains(.vision)
             ? configuration.scoring.visionLayers.map { .indices($0) } ?? .all : nil
 
-        if configuration.evaluation.atStart && resumeFrom == nil {
-            try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
-        }
-        // 6. The loop: one PPO step per iteration; evaluate and checkpoint on their schedules.
-        let clock = RunClock(before: state.elapsedSeconds)
-        let elapsedBefore = clock.before
-        let elapsed = clock.elapsed
-        var lastEvaluation: EvaluationMetrics?
-        var stopReason = "finished"
-        let firstStep = state.step
-        while state.step < totalSteps {
-            if let limit = training.timeLimitSeconds, elapsed() >= limit {
-                stopReason = "time limit of \(Int(limit)) s reached at step \(state.step) of \(totalSteps)"
-                try emit(.warning(stopReason))
-                break
-            }
-            let stepBegan = clock.now
-            // 1. Rollout: the next prompts, k answers each, scored by policy, value head and reference.
-            let prompts = try Self.prompts(loader: loader, builder: builder)
-            let maker = RolloutMaker(
-                tokenizer: start.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
-                generation: configuration.rollout.generation(seed: training.seed, step: state.step, eosTokenIds: eosTokenIds),
-                padTokenId: padTokenId, attentionLayers: attentionLayers)
-            let rollout = try autocasting(autocast, device) {
-                try maker.make(prompts: prompts, policy: model, reference: reference, valueHead: valueHead, device: device)
-            }
-            // Rewards, per term and in total.
-            let scores = try rewards.score(rollout.rewardBatch)
-            // 2–5. Advantages, then epochs of clipped updates over minibatches.
-            let updateBegan = clock.now
-            var rng = SplitMix64(seed: training.seed ^ 0x9_90_57E9, stream: UInt64(state.step))
-            let statistics = try autocasting(autocast, device) {
-                try PPOUpdate.run(rollout: rollout, rewards: scores.total, klCoefficient: kl.coefficient, policy: model,
-                                  valueHead: valueHead, optimizer: optimizer, hyperparameters: configuration.ppo,
-                                  temperature: configuration.rollout.temperature, maxGradNorm: training.maxGradNorm, rng: &rng)
-            }
-            let updateSeconds = seconds(clock.now - updateBegan)
-            let coefficient = kl.coefficient
-            let answers = rollout.rewardBatch.count
-            let sequenceKL = (rollout.logProbabilities - rollout.referenceLogProbabilities).sum().item() / Double(answers)
-            kl.update(currentKL: sequenceKL, samples: answers)
+        // 6. The loop: one PPO step per iteration; evaluation, checkpoints and the end as `RunDirectory.loop`.
+        let firstStep = state.step, elapsedBefore = state.elapsedSeconds
+        return try run.loop(
+            state: &state, totalSteps: totalSteps, timeLimit: training.timeLimitSeconds, evaluation: configuration.evaluation,
+            checkpointEvery: configuration.checkpoint.every,
+            step: { state, clock in
+                let stepBegan = clock.now
+                // 1. Rollout: the next prompts, k answers each, scored by policy, value head and reference.
+                let prompts = try Self.prompts(loader: loader, builder: builder)
+                let maker = RolloutMaker(
+                    tokenizer: start.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
+                    generation: configuration.rollout.generation(seed: training.seed, step: state.step, eosTokenIds: eosTokenIds),
+                    padTokenId: padTokenId, attentionLayers: attentionLayers)
+                let rollout = try autocasting(autocast, device) {
+                    try maker.make(prompts: prompts, policy: model, reference: reference, valueHead: valueHead, device: device)
+                }
+                // Rewards, per term and in total.
+                let scores = try rewards.score(rollout.rewardBatch)
+                // 2–5. Advantages, then epochs of clipped updates over minibatches.
+                let updateBegan = clock.now
+                var rng = SplitMix64(seed: training.seed ^ 0x9_90_57E9, stream: UInt64(state.step))
+                let statistics = try autocasting(autocast, device) {
+                    try PPOUpdate.run(rollout: rollout, rewards: scores.total, klCoefficient: kl.coefficient, policy: model,
+                                      valueHead: valueHead, optimizer: optimizer, hyperparameters: configuration.ppo,
+                                      temperature: configuration.rollout.temperature, maxGradNorm: training.maxGradNorm, rng: &rng)
+                }
+                let updateSeconds = seconds(clock.now - updateBegan)
+                // The KL controller reads the KL per answer: the per-token mean times tokens per answer.
+                let coefficient = kl.coefficient
+                let answers = rollout.rewardBatch.count
+                let answerTokens = rollout.answerMask.sum().item()
+                kl.update(currentKL: statistics.referenceKL * answerTokens / Double(answers), samples: answers)
 
-            state.step += 1
-            state.samplesSeen += answers
-            let answerTokens = rollout.answerMask.sum().item()
-            state.tokensSeen += Int(answerTokens)
-            state.dataPosition = loader.position
-            state.elapsedSeconds = elapsed()
-            let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
-            let times = PPOStepTimes(
-                generation: rollout.generationSeconds, scoring: rollout.scoringSeconds,
-                rewards: Dictionary(uniqueKeysWithValues: scores.seconds.map { ($0.key.rawValue, $0.value) }),
-                update: updateSeconds, total: seconds(clock.now - stepBegan))
-            try emit(.ppoStep(PPOStepMetrics(
-                step: state.step, totalSteps: totalSteps, rewards: scores.statistics, referenceKL: statistics.referenceKL,
-                klCoefficient: coefficient, update: statistics, answerLength: answerTokens / Double(answers),
-                learningRate: training.learningRate, seconds: times, elapsedSeconds: state.elapsedSeconds,
-                etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))))
-
-            let evaluationEvery = configuration.evaluation.every
-            if evaluationEvery > 0 && state.step % evaluationEvery == 0 && state.step < totalSteps {
-                lastEvaluation = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
-                try emit(.evaluation(lastEvaluation!))
-            }
-            let checkpointEvery = configuration.checkpoint.every
-            if checkpointEvery > 0 && state.step % checkpointEvery == 0 && state.step < totalSteps { try saveCheckpoint() }
-        }
-
-        // 7. The end: final evaluation, a last checkpoint, the model for `umed generate`.
-        let final = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
-        lastEvaluation = final
-        try emit(.evaluation(final))
-        try saveCheckpoint()
-        let modelDirectory = runDirectory.appendingPathComponent("model")
-        try saver.exportFinal(model: model, to: modelDirectory)
-        let summary = RunSummary(steps: state.step, seconds: state.elapsedSeconds, finalEvaluation: lastEvaluation,
-                                 modelPath: modelDirectory.path, stopReason: stopReason)
-        try emit(.finished(summary))
-        return summary
+                state.step += 1
+                state.samplesSeen += answers
+                state.tokensSeen += Int(answerTokens)
+                state.dataPosition = loader.position
+                state.elapsedSeconds = clock.elapsed()
+                let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
+                let times = PPOStepTimes(
+                    generation: rollout.generationSeconds, scoring: rollout.scoringSeconds,
+                    rewards: Dictionary(uniqueKeysWithValues: scores.seconds.map { ($0.key.rawValue, $0.value) }),
+                    update: updateSeconds, total: seconds(clock.now - stepBegan))
+                try emit(.ppoStep(PPOStepMetrics(
+                    step: state.step, totalSteps: totalSteps, rewards: scores.statistics, referenceKL: statistics.referenceKL,
+                    klCoefficient: coefficient, update: statistics, answerLength: answerTokens / Double(answers),
+                    learningRate: training.learningRate, seconds: times, elapsedSeconds: state.elapsedSeconds,
+                    etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))))
+                return nil
+            },
+            evaluate: { try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: $0, device: device) },
+            saveCheckpoint: { state in
+                try saver.save(state: state, model: model, optimizer: optimizer) { directory in
+                    try Self.saveExtras(to: directory, valueHead: valueHead, kl: kl)
+                }
+            },
+            exportModel: { try saver.exportFinal(model: model, to: $0) })
     }
 
     /// The next prompts: each sample's first question with its image, and its first answer as the
@@ -214,7 +184,7 @@ public final class AARTrainer {
 
     // MARK: Stage 2's own checkpoint files
 
-    /// The KL controller and the run's stage-2 counters.
+    /// Stage 2's state beside Stage 1's checkpoint files: the KL controller (β moves when adaptive).
     struct ExtraState: Codable {
         var kl: KLController
     }

@@ -45,6 +45,54 @@ final class RunDirectory {
     }
 }
 
+extension RunDirectory {
+    /// The loop both stages run around their own step: an evaluation of the starting model when
+    /// asked (`evaluation.at_start`, fresh runs only); then steps until `totalSteps` or the time
+    /// limit, evaluating and checkpointing on their schedules; at the end a final evaluation, a last
+    /// checkpoint and the model in `<run>/model`. `step` does one step — it advances `state` (step,
+    /// counters, data position, `elapsedSeconds` from the clock) and emits its own event — and
+    /// returns Stage 1's step metrics for the summary.
+    func loop(
+        state: inout TrainingState, totalSteps: Int, timeLimit: Double?, evaluation: SFTEvaluationConfiguration,
+        checkpointEvery: Int,
+        step: (inout TrainingState, RunClock) throws -> StepMetrics?,
+        evaluate: (_ step: Int) throws -> EvaluationMetrics,
+        saveCheckpoint: (TrainingState) throws -> URL,
+        exportModel: (URL) throws -> Void
+    ) throws -> RunSummary {
+        if evaluation.atStart && resumeFrom == nil { try emit(.evaluation(try evaluate(0))) }
+        let clock = RunClock(before: state.elapsedSeconds)
+        var lastEvaluation: EvaluationMetrics?
+        var lastStep: StepMetrics?
+        var stopReason = "finished"
+        while state.step < totalSteps {
+            if let timeLimit, clock.elapsed() >= timeLimit {
+                stopReason = "time limit of \(Int(timeLimit)) s reached at step \(state.step) of \(totalSteps)"
+                try emit(.warning(stopReason))
+                break
+            }
+            lastStep = try step(&state, clock) ?? lastStep
+            let isLast = state.step >= totalSteps
+            if evaluation.every > 0 && state.step % evaluation.every == 0 && !isLast {
+                lastEvaluation = try evaluate(state.step)
+                try emit(.evaluation(lastEvaluation!))
+            }
+            if checkpointEvery > 0 && state.step % checkpointEvery == 0 && !isLast {
+                try emit(.checkpointSaved(step: state.step, path: try saveCheckpoint(state).path))
+            }
+        }
+        lastEvaluation = try evaluate(state.step)
+        try emit(.evaluation(lastEvaluation!))
+        try emit(.checkpointSaved(step: state.step, path: try saveCheckpoint(state).path))
+        let modelDirectory = url.appendingPathComponent("model")
+        try exportModel(modelDirectory)
+        let summary = RunSummary(steps: state.step, seconds: state.elapsedSeconds, finalStep: lastStep,
+                                 finalEvaluation: lastEvaluation, modelPath: modelDirectory.path, stopReason: stopReason)
+        try emit(.finished(summary))
+        return summary
+    }
+}
+
 /// A run's training wall time over all its resumed segments.
 struct RunClock {
     private let clock = ContinuousClock()

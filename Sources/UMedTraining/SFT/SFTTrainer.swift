@@ -92,94 +92,59 @@ public final class SFTTrainer {
             seed: training.seed, autocast: autocast)
         let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
 
-        if configuration.evaluation.atStart && resumeFrom == nil {
-            try emit(.evaluation(try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: 0, device: device)))
-        }
-        // 5. The loop: accumulate, clip, step; evaluate and checkpoint on their schedules.
-        let clock = RunClock(before: state.elapsedSeconds)
-        let elapsedBefore = clock.before
-        let elapsed = clock.elapsed
-        var lastEvaluation: EvaluationMetrics?
-        var lastStep: StepMetrics?
-        var stopReason = "finished"
+        // 5. The loop: accumulate, clip, step; evaluation, checkpoints and the end as `RunDirectory.loop`.
         var truncatedReported = loader.truncatedCount
-        let firstStep = state.step
-        var windowStart = clock.now
+        let firstStep = state.step, elapsedBefore = state.elapsedSeconds
+        var windowStart: ContinuousClock.Instant?
         var windowTokens = 0
         var windowSamples = 0
-        while state.step < totalSteps {
-            if let limit = training.timeLimitSeconds, elapsed() >= limit {
-                stopReason = "time limit of \(Int(limit)) s reached at step \(state.step) of \(totalSteps)"
-                try emit(.warning(stopReason))
-                break
-            }
-            let step = state.step
-            if training.alignmentSteps > 0 { setDecoderLearning(step >= training.alignmentSteps) }
-            schedule.apply(to: optimizer, step: step)
-            var batches: [SFTBatch] = []
-            for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
-            let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
-            var lossSum = 0.0
-            for batch in batches {
-                let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device, autocast: autocast)
-                let loss = sum / Double(max(stepTokens, 1))
-                loss.backward()
-                lossSum += sum.item()
-                windowTokens += batch.examples.reduce(0) { $0 + $1.inputIds.count }
-                windowSamples += batch.examples.count
-            }
-            let gradNorm = training.maxGradNorm > 0
-                ? clipGradNorm(optimizer.allParameters, maxNorm: training.maxGradNorm) : 0
-            optimizer.step()
-            optimizer.zeroGrad()
-            state.step += 1
-            state.samplesSeen += batches.reduce(0) { $0 + $1.examples.count }
-            state.tokensSeen += stepTokens
-            state.dataPosition = loader.position
-            state.elapsedSeconds = elapsed()
-            if loader.truncatedCount > 0 && loader.truncatedCount >= max(1, truncatedReported * 2) {
-                try emit(.warning("\(loader.truncatedCount) examples truncated to max_length \(configuration.data.maxLength) so far"))
-                truncatedReported = loader.truncatedCount
-            }
-            let window = max(seconds(clock.now - windowStart), 1e-9)
-            let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
-            let metrics = StepMetrics(
-                step: state.step, totalSteps: totalSteps, loss: lossSum / Double(max(stepTokens, 1)),
-                learningRate: optimizer.learningRate, gradNorm: gradNorm, tokensPerSecond: Double(windowTokens) / window,
-                samplesPerSecond: Double(windowSamples) / window, elapsedSeconds: state.elapsedSeconds,
-                etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9), epoch: Double(state.dataPosition.epoch))
-            lastStep = metrics
-            try emit(.step(metrics))
-            (windowStart, windowTokens, windowSamples) = (clock.now, 0, 0)
-
-            let evaluationEvery = configuration.evaluation.every
-            if evaluationEvery > 0 && state.step % evaluationEvery == 0 && state.step < totalSteps {
-                let metrics = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
-                lastEvaluation = metrics
-                try emit(.evaluation(metrics))
-            }
-            let checkpointEvery = configuration.checkpoint.every
-            if checkpointEvery > 0 && state.step % checkpointEvery == 0 && state.step < totalSteps {
-                let url = try saver.save(state: state, model: model, optimizer: optimizer)
-                try emit(.checkpointSaved(step: state.step, path: url.path))
-            }
-        }
-
-        // 6. The end: final evaluation, a last checkpoint, the model for `umed generate`.
-        let final = try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: state.step, device: device)
-        lastEvaluation = final
-        try emit(.evaluation(final))
-        if configuration.checkpoint.keepLast > 0 {
-            let url = try saver.save(state: state, model: model, optimizer: optimizer)
-            try emit(.checkpointSaved(step: state.step, path: url.path))
-        }
-        let modelDirectory = runDirectory.appendingPathComponent("model")
-        try saver.exportFinal(model: model, to: modelDirectory)
-        let summary = RunSummary(
-            steps: state.step, seconds: state.elapsedSeconds, finalStep: lastStep,
-            finalEvaluation: lastEvaluation, modelPath: modelDirectory.path, stopReason: stopReason)
-        try emit(.finished(summary))
-        return summary
+        return try run.loop(
+            state: &state, totalSteps: totalSteps, timeLimit: training.timeLimitSeconds, evaluation: configuration.evaluation,
+            checkpointEvery: configuration.checkpoint.every,
+            step: { state, clock in
+                if windowStart == nil { windowStart = clock.now }
+                let step = state.step
+                if training.alignmentSteps > 0 { setDecoderLearning(step >= training.alignmentSteps) }
+                schedule.apply(to: optimizer, step: step)
+                var batches: [SFTBatch] = []
+                for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
+                let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
+                var lossSum = 0.0
+                for batch in batches {
+                    let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device, autocast: autocast)
+                    let loss = sum / Double(max(stepTokens, 1))
+                    loss.backward()
+                    lossSum += sum.item()
+                    windowTokens += batch.examples.reduce(0) { $0 + $1.inputIds.count }
+                    windowSamples += batch.examples.count
+                }
+                let gradNorm = training.maxGradNorm > 0
+                    ? clipGradNorm(optimizer.allParameters, maxNorm: training.maxGradNorm) : 0
+                optimizer.step()
+                optimizer.zeroGrad()
+                state.step += 1
+                state.samplesSeen += batches.reduce(0) { $0 + $1.examples.count }
+                state.tokensSeen += stepTokens
+                state.dataPosition = loader.position
+                state.elapsedSeconds = clock.elapsed()
+                if loader.truncatedCount > 0 && loader.truncatedCount >= max(1, truncatedReported * 2) {
+                    try emit(.warning("\(loader.truncatedCount) examples truncated to max_length \(configuration.data.maxLength) so far"))
+                    truncatedReported = loader.truncatedCount
+                }
+                let window = max(seconds(clock.now - windowStart!), 1e-9)
+                let rate = Double(state.step - firstStep) / max(state.elapsedSeconds - elapsedBefore, 1e-9)
+                let metrics = StepMetrics(
+                    step: state.step, totalSteps: totalSteps, loss: lossSum / Double(max(stepTokens, 1)),
+                    learningRate: optimizer.learningRate, gradNorm: gradNorm, tokensPerSecond: Double(windowTokens) / window,
+                    samplesPerSecond: Double(windowSamples) / window, elapsedSeconds: state.elapsedSeconds,
+                    etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9), epoch: Double(state.dataPosition.epoch))
+                try emit(.step(metrics))
+                (windowStart, windowTokens, windowSamples) = (clock.now, 0, 0)
+                return metrics
+            },
+            evaluate: { try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: $0, device: device) },
+            saveCheckpoint: { try saver.save(state: $0, model: model, optimizer: optimizer) },
+            exportModel: { try saver.exportFinal(model: model, to: $0) })
     }
 
 }
