@@ -70,10 +70,11 @@ public enum DetectionMetrics {
         let threshold = min(iouThreshold, 1 - 1e-10)
         // Per image: its detections by descending score (stable), matched in that order.
         var outcomes: [(score: Double, isTruePositive: Bool)] = []
-        for image in Set(detections.map(\.image)).sorted() {
-            let truth = groundTruth.filter { $0.image == image }.map(\.box)
-            let ranked = detections.enumerated().filter { $0.element.image == image }
-                .sorted { ($0.element.score, $1.offset) > ($1.element.score, $0.offset) }
+        let truthByImage = Dictionary(grouping: groundTruth, by: \.image)
+        let detectionsByImage = Dictionary(grouping: detections.enumerated(), by: \.element.image)
+        for (image, candidates) in detectionsByImage.sorted(by: { $0.key < $1.key }) {
+            let truth = (truthByImage[image] ?? []).map(\.box)
+            let ranked = candidates.sorted { ($0.element.score, $1.offset) > ($1.element.score, $0.offset) }
                 .prefix(maxDetections).map(\.element)
             var matched = [Bool](repeating: false, count: truth.count)
             for detection in ranked {
