@@ -60,7 +60,7 @@ public struct JudgeRelevanceReward: RewardFunction {
             fixed.append(nil)
             slots.append(known)
         }
-        let answers = pairs.isEmpty ? [] : try Self.blocking { [self, pairs] in try await self.askAll(pairs) }
+        let answers = pairs.isEmpty ? [] : try runBlocking { [self, pairs] in try await self.askAll(pairs) }
         return zip(fixed, slots).map { value, slot in value ?? answers[slot!] }
     }
 
@@ -124,19 +124,6 @@ public struct JudgeRelevanceReward: RewardFunction {
         return score
     }
 
-    /// Runs `body` on the concurrency pool and blocks the calling thread until it ends.
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>(), done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
-            done.signal()
-        }
-        done.wait()
-        return try box.get()
-    }
-
-    // MARK: - Making a caller
-
     /// A caller for the judge at `baseURL` (including `/v1`): responses cached in `cacheDirectory`,
     /// the journal at `<cacheDirectory>/journal.jsonl`, and `maxRequests` / `maxTokens` counting
     /// what earlier runs spent there. An endpoint off this machine (loopback) needs `allowRemote`:
@@ -152,25 +139,11 @@ public struct JudgeRelevanceReward: RewardFunction {
         } catch {
             throw TrainingError.invalidConfiguration("relevance judge: \(error)")
         }
-        let journalURL = cacheDirectory.appendingPathComponent("journal.jsonl")
         do {
-            let cache = try ResponseCache(directory: cacheDirectory)
-            let spent = RequestJournal.spent(try RequestJournal.entries(at: journalURL))
-            let budget = Budget(maxRequests: maxRequests, maxTokens: maxTokens, spentRequests: spent.requests, spentTokens: spent.tokens)
-            let client = OpenAIClient(endpoint: endpoint, apiKey: apiKey, timeout: timeout)
-            return ChatCaller(send: { try await client.send($0) }, cache: cache, journal: try RequestJournal(url: journalURL),
-                              budget: budget, policy: policy)
+            return try ChatCaller.resuming(endpoint: endpoint, apiKey: apiKey, cacheDirectory: cacheDirectory,
+                                           maxRequests: maxRequests, maxTokens: maxTokens, timeout: timeout, policy: policy).caller
         } catch {
             throw TrainingError.io(path: cacheDirectory.path, problem: "\(error)")
         }
     }
-}
-
-/// A result handed from a task to a waiting thread.
-private final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<T, Error>?
-
-    func set(_ value: Result<T, Error>) { lock.withLock { result = value } }
-    func get() throws -> T { try lock.withLock { result! }.get() }
 }

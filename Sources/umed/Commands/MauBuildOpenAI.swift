@@ -64,20 +64,6 @@ private final class ProgressSink: @unchecked Sendable {
     }
 }
 
-private final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }
-
-/// Runs async work from a synchronous command.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
 extension MauBuild {
     func runOpenAI() throws {
         let endpoint: Endpoint
@@ -92,14 +78,11 @@ extension MauBuild {
         let templateSet = try templates.map { try PromptTemplates(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? .builtIn
         let prompts = try templates.map { try DiagnosisPrompts(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? .builtIn
         let outURL = URL(fileURLWithPath: out)
-        let cache = try ResponseCache(directory: URL(fileURLWithPath: api.cache ?? out + ".cache", isDirectory: true))
-        let journalURL = cache.directory.appendingPathComponent("journal.jsonl")
-        let spent = RequestJournal.spent(try RequestJournal.entries(at: journalURL))
-        let budget = Budget(maxRequests: api.maxRequests, maxTokens: api.maxTokensTotal,
-                            spentRequests: spent.requests, spentTokens: spent.tokens)
-        let client = OpenAIClient(endpoint: endpoint, apiKey: key, timeout: api.timeout)
-        let caller = ChatCaller(send: { try await client.send($0) }, cache: cache, journal: try RequestJournal(url: journalURL),
-                                budget: budget, policy: RetryPolicy(maxAttempts: api.maxAttempts), seed: seed)
+        let (caller, spent) = try ChatCaller.resuming(
+            endpoint: endpoint, apiKey: key, cacheDirectory: URL(fileURLWithPath: api.cache ?? out + ".cache", isDirectory: true),
+            maxRequests: api.maxRequests, maxTokens: api.maxTokensTotal, timeout: api.timeout,
+            policy: RetryPolicy(maxAttempts: api.maxAttempts), seed: seed)
+        let cache = caller.cache, budget = caller.budget
         let builder = OpenAIMAUBuilder(generator: OpenAIGenerator(model: api.model!, prompts: prompts, questions: templateSet, seed: seed),
                                        caller: caller, imageRoot: URL(fileURLWithPath: root, isDirectory: true),
                                        concurrency: api.concurrency)

@@ -172,3 +172,22 @@ public struct ChatCaller: Sendable {
         }
     }
 }
+
+extension ChatCaller {
+    /// A caller of `endpoint` that picks up where earlier runs stopped: responses cached in
+    /// `cacheDirectory`, journalled in its `journal.jsonl`, and a budget that counts what the journal
+    /// says was already spent there. Returns the caller and that earlier spending.
+    public static func resuming(
+        endpoint: Endpoint, apiKey: APIKey?, cacheDirectory: URL, maxRequests: Int?, maxTokens: Int?,
+        timeout: TimeInterval = 120, policy: RetryPolicy = RetryPolicy(), seed: UInt64 = 0
+    ) throws -> (caller: ChatCaller, spent: (requests: Int, tokens: Int)) {
+        let cache = try ResponseCache(directory: cacheDirectory)
+        let journalURL = cache.directory.appendingPathComponent("journal.jsonl")
+        let spent = RequestJournal.spent(try RequestJournal.entries(at: journalURL))
+        let budget = Budget(maxRequests: maxRequests, maxTokens: maxTokens, spentRequests: spent.requests, spentTokens: spent.tokens)
+        let client = OpenAIClient(endpoint: endpoint, apiKey: apiKey, timeout: timeout)
+        let caller = ChatCaller(send: { try await client.send($0) }, cache: cache, journal: try RequestJournal(url: journalURL),
+                                budget: budget, policy: policy, seed: seed)
+        return (caller, (spent.requests, spent.tokens))
+    }
+}
