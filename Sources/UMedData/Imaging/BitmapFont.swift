@@ -1,7 +1,7 @@
 /// UMed's built-in 5×7 bitmap font for box labels (no font files, no dependencies): digits,
 /// upper-case letters and common punctuation; lower case is drawn as upper case and anything else
 /// as '?'. Each glyph is seven rows of five bits, the high bit leftmost.
-enum BitmapFont {
+public enum BitmapFont {
     static let glyphWidth = 5
     static let glyphHeight = 7
     /// Horizontal distance between characters, in font pixels (one column of spacing).
@@ -14,7 +14,7 @@ enum BitmapFont {
     }
 
     /// The pixel size of `text` drawn at `scale`.
-    static func size(of text: String, scale: Int) -> (width: Int, height: Int) {
+    public static func size(of text: String, scale: Int) -> (width: Int, height: Int) {
         let count = text.count
         return (count == 0 ? 0 : (count * advance - 1) * scale, glyphHeight * scale)
     }
@@ -80,5 +80,6 @@ enum BitmapFont {
         ">": [0b01000, 0b00100, 0b00010, 0b00001, 0b00010, 0b00100, 0b01000],
         "*": [0b00000, 0b00100, 0b10101, 0b01110, 0b10101, 0b00100, 0b00000],
         "&": [0b01100, 0b10010, 0b10100, 0b01000, 0b10101, 0b10010, 0b01101],
+        "@": [0b01110, 0b10001, 0b10111, 0b10101, 0b10111, 0b10000, 0b01111],
     ]
 }

@@ -49,8 +49,8 @@ extension Image {
         if channels == 4 { pixels[index + 3] = 255 }
     }
 
-    /// Fills the pixel rectangle columns x0..<x1, rows y0..<y1 (clipped).
-    mutating func fill(x0: Int, y0: Int, x1: Int, y1: Int, _ color: Color) {
+    /// Fills the pixel rectangle columns x0..<x1, rows y0..<y1 (clipped); a gray image becomes RGB.
+    public mutating func fill(x0: Int, y0: Int, x1: Int, y1: Int, _ color: Color) {
         if channels < 3 { self = rgb() }
         for y in max(0, y0)..<max(max(0, y0), min(height, y1)) {
             for x in max(0, x0)..<max(max(0, x0), min(width, x1)) { paint(x: x, y: y, color) }
@@ -122,5 +122,27 @@ extension Image {
             }
         }
         return canvas
+    }
+
+    /// This image enlarged `factor` times by repeating pixels (nearest neighbour), so small images
+    /// and their labels stay readable.
+    public func enlarged(by factor: Int) -> Image {
+        precondition(factor > 0, "the factor must be positive")
+        guard factor > 1 else { return self }
+        let newWidth = width * factor, newHeight = height * factor
+        var enlarged = [UInt8](repeating: 0, count: newWidth * newHeight * channels)
+        for y in 0..<newHeight {
+            for x in 0..<newWidth {
+                let source = ((y / factor) * width + x / factor) * channels, target = (y * newWidth + x) * channels
+                for c in 0..<channels { enlarged[target + c] = pixels[source + c] }
+            }
+        }
+        return Image(width: newWidth, height: newHeight, channels: channels, pixels: enlarged)
+    }
+
+    /// The smallest whole factor that makes this image's shorter side at least `minimumSide`.
+    public func enlargementFactor(minimumSide: Int) -> Int {
+        let side = max(1, min(width, height))
+        return max(1, (minimumSide + side - 1) / side)
     }
 }

@@ -35,26 +35,11 @@ struct MauDraw: ParsableCommand {
         }
         guard let record = found else { throw ValidationError("no record with id \(id) in \(file)") }
         let image = try Image(contentsOf: URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(record.image))
-        let factor = max(1, (minSide + min(image.width, image.height) - 1) / min(image.width, image.height))
-        let boxes = record.findings.map {
-            Box(x1: $0.box.x1 * Double(factor), y1: $0.box.y1 * Double(factor), x2: $0.box.x2 * Double(factor), y2: $0.box.y2 * Double(factor))
-        }
-        let drawn = MauDraw.enlarged(image, by: factor)
+        let factor = image.enlargementFactor(minimumSide: minSide)
+        let boxes = record.findings.map { $0.box.scaled(by: Double(factor)) }
+        let drawn = image.enlarged(by: factor)
             .drawingBoxes(boxes, labels: record.findings.map(\.category), colors: Color.palette, thickness: max(1, factor / 2))
         try drawn.write(to: URL(fileURLWithPath: out))
         print("wrote \(out): \(record.id), \(record.findings.count) findings" + (factor > 1 ? ", enlarged \(factor)x" : ""))
-    }
-
-    static func enlarged(_ image: Image, by factor: Int) -> Image {
-        guard factor > 1 else { return image }
-        let width = image.width * factor, height = image.height * factor, channels = image.channels
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        for y in 0..<height {
-            for x in 0..<width {
-                let source = ((y / factor) * image.width + x / factor) * channels, target = (y * width + x) * channels
-                for c in 0..<channels { pixels[target + c] = image.pixels[source + c] }
-            }
-        }
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
     }
 }
