@@ -189,7 +189,7 @@ public struct RolloutMaker {
     }
 
     /// The positions of the image tokens, the same in every prompt (counted from its first token).
-    static func imageSpan(of examples: [SFTExample], imageTokenIndex: Int, count: Int) throws -> Range<Int> {
+    public static func imageSpan(of examples: [SFTExample], imageTokenIndex: Int, count: Int) throws -> Range<Int> {
         let starts = Set(examples.map { $0.inputIds.firstIndex(of: imageTokenIndex) ?? -1 })
         guard starts.count == 1, let start = starts.first, start >= 0 else {
             throw TrainingError.imageTokensNotAligned(starts: starts.sorted())

@@ -21,17 +21,22 @@ public struct SFTStartPoint {
     /// Conversations (or prompts) as this model reads them: its tokenizer, chat format, image
     /// processor and image tokens, with `data`'s sequence length and system prompt.
     func exampleBuilder(_ data: SFTDataConfiguration) -> SFTExampleBuilder {
+        exampleBuilder(maximumLength: data.maxLength, system: data.systemPrompt)
+    }
+
+    /// Conversations (or prompts) as this model reads them, cut at `maximumLength` tokens.
+    public func exampleBuilder(maximumLength: Int, system: String? = nil) -> SFTExampleBuilder {
         SFTExampleBuilder(
             tokenizer: tokenizer, chatFormat: chatFormat, imageProcessor: imageProcessor,
             imageTokenIndex: model.configuration.imageTokenIndex, imageTokensPerImage: model.imageTokenCount,
-            maximumLength: data.maxLength, system: data.systemPrompt)
+            maximumLength: maximumLength, system: system)
     }
 
     /// The padding id of batches: the tokenizer's padding token, else its EOS, else 0.
-    var padTokenId: Int { tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0 }
+    public var padTokenId: Int { tokenizer.padTokenID ?? tokenizer.eosTokenID ?? 0 }
 
     /// The ids that end an answer: the tokenizer's EOS and the model's.
-    var eosTokenIds: [Int] { Array(Set([tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds)).sorted() }
+    public var eosTokenIds: [Int] { Array(Set([tokenizer.eosTokenID].compactMap { $0 } + model.configuration.text.eosTokenIds)).sorted() }
 
     /// The special tokens of a tokenizer UMed builds: unknown, BOS, EOS, padding, image.
     public static let builtTokenizerSpecials = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
@@ -76,11 +81,19 @@ public struct SFTStartPoint {
 
     /// A checkpoint directory as `umed generate` reads it.
     static func load(_ directory: URL, configuration: SFTConfiguration, dtype: DType, device: Device) throws -> SFTStartPoint {
+        try load(directory, tokenizerDirectory: configuration.model.tokenizer.map { URL(fileURLWithPath: $0) },
+                 chatFormat: try configuration.model.chatFormat.map { try ChatFormat(name: $0) }, dtype: dtype, device: device)
+    }
+
+    /// A saved model directory (a run's `model/`, a Hugging Face LLaVA checkpoint) with its tokenizer
+    /// (`tokenizerDirectory`, else the model's), chat format (else detected), and image processor
+    /// (preprocessor_config.json, else CLIP's at the tower's size).
+    public static func load(_ directory: URL, tokenizerDirectory: URL? = nil, chatFormat: ChatFormat? = nil,
+                            dtype: DType, device: Device) throws -> SFTStartPoint {
         let model = try LlavaModel.load(from: directory, dtype: dtype, device: device)
-        let tokenizerDirectory = configuration.model.tokenizer.map { URL(fileURLWithPath: $0) } ?? directory
+        let tokenizerDirectory = tokenizerDirectory ?? directory
         let tokenizer = try Tokenizer(directory: tokenizerDirectory)
-        let chatFormat = try configuration.model.chatFormat.map { try ChatFormat(name: $0) }
-            ?? ChatFormat.detect(checkpoint: directory)
+        let chatFormat = try chatFormat ?? ChatFormat.detect(checkpoint: directory)
         let processorFile = directory.appendingPathComponent("preprocessor_config.json")
         let imageProcessor = FileManager.default.fileExists(atPath: processorFile.path)
             ? try ImageProcessor(contentsOf: processorFile)

@@ -1,0 +1,143 @@
+import Foundation
+import UMedData
+import UMedModels
+import UMedTensor
+import UMedTraining
+
+/// Where the model looked while naming what it found: the attention of the answer's category
+/// tokens to the image patches (mean over the captured layers, heads and those tokens), on the
+/// patch grid of the model's input, and where that grid lies in the original image.
+public struct AttentionMap: Sendable {
+    public var values: [Float]
+    public var rows: Int
+    public var columns: Int
+    /// The input frame in original-image pixels (`transform.unmap` of the input's bounds).
+    public var region: Box
+    /// What the map averages: "category tokens", or "all answer tokens" when the answer names no category.
+    public var basis: String
+}
+
+/// A sample shown in the report's gallery: its assessment, original image and attention map.
+public struct GallerySample {
+    public var answer: AssessedAnswer
+    public var image: Image
+    public var attention: AttentionMap?
+}
+
+/// `umed eval`'s model side: greedy answers to every sample's first question, in batches of
+/// left-padded prompts, each assessed against the sample's ground truth; for the gallery samples
+/// the answer's attention to the image is captured as well.
+public struct ModelEvaluator {
+    public var startPoint: SFTStartPoint
+    public var batchSize: Int
+    public var maxNewTokens: Int
+    /// Decoder layers whose attention the gallery's heatmaps average (negative = from the end).
+    public var attentionLayers: AttentionCapture.Layers
+    public var device: Device
+
+    public init(startPoint: SFTStartPoint, batchSize: Int = 8, maxNewTokens: Int = 256,
+                attentionLayers: AttentionCapture.Layers = .indices([-1]), device: Device = .cpu) {
+        self.startPoint = startPoint
+        self.batchSize = max(1, batchSize)
+        self.maxNewTokens = maxNewTokens
+        self.attentionLayers = attentionLayers
+        self.device = device
+    }
+
+    /// Evaluation indices shown in the gallery: `count` spread evenly over `total`.
+    public static func galleryIndices(count: Int, total: Int) -> [Int] {
+        guard count > 0, total > 0 else { return [] }
+        let shown = min(count, total)
+        return (0..<shown).map { $0 * total / shown }
+    }
+
+    /// Answers for the samples `indices` of `source` (assessed in that order), the gallery samples
+    /// among them with their attention maps. Samples whose id is in `known` are not asked again
+    /// (unless shown in the gallery); each new answer goes to `onAnswer` as its batch finishes.
+    /// `progress(done, total)` follows each batch.
+    public func evaluate(source: any SFTSampleSource, indices: [Int], gallery: Set<Int>, synonyms: CategorySynonyms,
+                         known: [String: AssessedAnswer] = [:], onAnswer: (AssessedAnswer) throws -> Void = { _ in },
+                         progress: (Int, Int) -> Void = { _, _ in }) throws -> (answers: [AssessedAnswer], gallery: [GallerySample]) {
+        let model = startPoint.model
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        // Gallery samples first, in batches of their own with attention capture.
+        var answers: [Int: AssessedAnswer] = [:], samples: [GallerySample] = []
+        var rest: [Int] = []
+        for index in indices where !gallery.contains(index) {
+            if !known.isEmpty, let answer = known[try source.sample(at: index).sample.record.id] { answers[index] = answer } else { rest.append(index) }
+        }
+        let shown = indices.filter { gallery.contains($0) }
+        var done = answers.count
+        for (part, captures) in [(shown, true), (rest, false)] {
+            var start = 0
+            while start < part.count {
+                let batch = Array(part[start..<min(part.count, start + batchSize)])
+                start += batch.count
+                for (index, result) in zip(batch, try answer(batch, of: source, synonyms: synonyms, capturing: captures)) {
+                    answers[index] = result.answer
+                    try onAnswer(result.answer)
+                    if let image = result.image { samples.append(GallerySample(answer: result.answer, image: image, attention: result.attention)) }
+                }
+                done += batch.count
+                progress(done, indices.count)
+            }
+        }
+        return (indices.map { answers[$0]! }, samples)
+    }
+
+    /// One batch: prompts, greedy generation, assessment (and with `capturing`, the original
+    /// images and attention maps).
+    func answer(_ batch: [Int], of source: any SFTSampleSource, synonyms: CategorySynonyms, capturing: Bool) throws
+        -> [(answer: AssessedAnswer, image: Image?, attention: AttentionMap?)] {
+        let model = startPoint.model, tokenizer = startPoint.tokenizer
+        let builder = startPoint.exampleBuilder(maximumLength: model.configuration.text.maxPositionEmbeddings)
+        var samples: [MAUSample] = [], images: [Image] = [], prompts: [SFTExample] = []
+        for index in batch {
+            let (sample, image) = try source.sample(at: index)
+            samples.append(sample)
+            if capturing { images.append(image) }
+            prompts.append(try builder.prompt(for: sample, image: image))
+        }
+        let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.inputIds), padTokenId: startPoint.padTokenId)
+        let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
+        var configuration = GenerationConfiguration.greedy(maxNewTokens: maxNewTokens, eosTokenIds: startPoint.eosTokenIds)
+        configuration.suppressedTokenIds = [model.configuration.imageTokenIndex]
+        let capture = capturing
+            ? AttentionCapture(layers: attentionLayers,
+                               keys: .positions(try RolloutMaker.imageSpan(of: prompts, imageTokenIndex: model.configuration.imageTokenIndex,
+                                                                           count: model.imageTokenCount)),
+                               heads: .mean)
+            : nil
+        let result = try model.generate(inputIds: ids.to(device), pixelValues: pixels, attentionMask: mask.to(device),
+                                        configuration: configuration, attentionCapture: capture)
+        return try zip(samples.indices, result.sequences).map { row, sequence in
+            let text = tokenizer.decode(sequence.tokens, skipSpecialTokens: true).trimmingCharacters(in: .whitespacesAndNewlines)
+            let meanLogProbability = sequence.logProbabilities.isEmpty
+                ? 0 : Double(sequence.logProbabilities.reduce(0, +)) / Double(sequence.logProbabilities.count)
+            let assessed = AssessedAnswer(sample: samples[row], answer: text, meanLogProbability: meanLogProbability, synonyms: synonyms)
+            guard capturing else { return (assessed, nil, nil) }
+            return (assessed, images[row], try attentionMap(sequence, prompt: prompts[row]))
+        }
+    }
+
+    /// The category tokens' (else all answer tokens') mean attention to the image patches.
+    func attentionMap(_ sequence: GeneratedSequence, prompt: SFTExample) throws -> AttentionMap? {
+        guard !sequence.attentions.isEmpty, !sequence.tokens.isEmpty else { return nil }
+        let categoryTokens = RolloutMaker.categoryTokenIndices(sequence.tokens, tokenizer: startPoint.tokenizer)
+        let tokens = categoryTokens.isEmpty ? Array(sequence.tokens.indices) : categoryTokens
+        let index = Tensor(tokens, shape: [tokens.count])
+        // Each layer: [1, answer tokens, patches] → the chosen rows' mean → [patches].
+        let layers = sequence.attentions.map { $0.probabilities.to(.cpu, .float32).indexSelect(dim: 1, index: index).mean(dims: [0, 1]) }
+        let patches = (Tensor.stack(layers, dim: 0).mean(dims: [0])).toArray(of: Float.self)
+        let grid = PatchGrid(patchSize: startPoint.model.visionTower.patchSize, imageWidth: prompt.transform.targetWidth,
+                             imageHeight: prompt.transform.targetHeight)
+        guard grid.count == patches.count else {
+            throw EvaluationError.attentionShape(patches: patches.count, grid: "\(grid.rows)x\(grid.columns)")
+        }
+        let frame = Box(x1: 0, y1: 0, x2: Double(prompt.transform.targetWidth), y2: Double(prompt.transform.targetHeight))
+        return AttentionMap(values: patches, rows: grid.rows, columns: grid.columns, region: prompt.transform.unmap(frame),
+                            basis: categoryTokens.isEmpty ? "all answer tokens" : "category tokens")
+    }
+}
