@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "umed",
             dependencies: [
-                "UMedTensor", "UMedNN", "UMedModels", "UMedData", "UMedTraining",
+                "UMedTensor", "UMedNN", "UMedModels", "UMedData", "UMedTraining", "UMedEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `umed bench builder` runs an instant chat-completions server on loopback.
                 .product(name: "Hummingbird", package: "hummingbird"),

