@@ -110,7 +110,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "UMedEvalTests",
-            dependencies: ["UMedEval", "UMedData"],
+            dependencies: ["UMedEval", "UMedData", "UMedTraining"],
             resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17

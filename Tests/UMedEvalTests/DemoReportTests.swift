@@ -44,6 +44,19 @@ final class DemoReportTests: XCTestCase {
         }
         let comparison = try String(contentsOf: out.appendingPathComponent("comparison.md"), encoding: .utf8)
         XCTAssertTrue(comparison.contains("| model | chest x-ray | ct | endoscopy | Avg |"), comparison)
+
+        // `umed eval --compare` reads the two evaluations back into one table.
+        let (compareStatus, compared) = try run(umed, ["eval", "--compare", out.appendingPathComponent("eval-sft").path,
+                                                       out.appendingPathComponent("eval-aar").path, "--columns", "modality"], timeout: 60)
+        XCTAssertEqual(compareStatus, 0, compared)
+        XCTAssertTrue(compared.contains(comparison.components(separatedBy: "\n").first { $0.hasPrefix("| Stage 2 (AAR) |") } ?? "missing"),
+                      "the same rows as the demo's table: \(compared)")
+        // Bad input: an error naming the file, and nothing written.
+        let missing = out.appendingPathComponent("no-such.jsonl").path
+        let (badStatus, message) = try run(umed, ["eval", "--model", out.appendingPathComponent("sft/model").path, "--data", missing,
+                                                  "--out", out.appendingPathComponent("eval-bad").path], timeout: 60)
+        XCTAssertNotEqual(badStatus, 0)
+        XCTAssertTrue(message.contains(missing), message)
     }
 
     /// Opens `page` in headless Chromium with a checking script added (a copy beside it, so the

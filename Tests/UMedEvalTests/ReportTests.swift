@@ -2,12 +2,13 @@ import Foundation
 import XCTest
 import UMedData
 @testable import UMedEval
+import UMedTraining
 
 /// The paper-layout table, the charts and overlays, the report's files, and resumable answers.
 final class ReportTests: XCTestCase {
     let synonyms = CategorySynonyms()
 
-    func answer(_ id: String, source: String, modality: String = "x", correct: Bool, iou: Double? = nil) -> AssessedAnswer {
+    static func answer(_ id: String, source: String, modality: String = "x", correct: Bool, iou: Double? = nil) -> AssessedAnswer {
         let truth = iou == nil ? [] : [Finding(category: "lesion", box: Box(x1: 0, y1: 0, x2: 100, y2: 100))]
         let width = iou.map { Int(($0 * 100).rounded()) } ?? 0
         let text = iou == nil ? (correct ? "normal" : "<ref>lesion</ref>")
@@ -16,7 +17,11 @@ final class ReportTests: XCTestCase {
                             patient: id, findings: truth)
         let sample = MAUSample(record: record, conversations: [.init(from: "human", value: "q"), .init(from: "gpt", value: "r")],
                                generator: GeneratorInfo(kind: "template"))
-        return AssessedAnswer(sample: sample, answer: text, meanLogProbability: -1, synonyms: synonyms)
+        return AssessedAnswer(sample: sample, answer: text, meanLogProbability: -1, synonyms: CategorySynonyms())
+    }
+
+    func answer(_ id: String, source: String, modality: String = "x", correct: Bool, iou: Double? = nil) -> AssessedAnswer {
+        Self.answer(id, source: source, modality: modality, correct: correct, iou: iou)
     }
 
     func result(_ name: String, _ answers: [AssessedAnswer]) -> EvaluationResult {
@@ -129,4 +134,45 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(try PartialAnswers(directory: directory, key: "model B").known.isEmpty, "another evaluation starts afresh")
         XCTAssertTrue(try PartialAnswers(directory: directory, key: "model A").known.isEmpty, "and replaced the file")
     }
+}
+
+/// The judge column: Stage 2's relevance judge (a scripted chat model here, no network) scores each
+/// answer against its reference; ≥ 0.5 counts as right.
+final class EvaluationJudgeTests: XCTestCase {
+    func testJudgeScoresFillTheJudgeColumn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("umed-eval-judge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let asked = LockedCount()
+        let caller = ChatCaller(
+            send: { request in
+                asked.increment()
+                // "9" when the answer's diagnosis mentions a nodule, else "2".
+                let text = request.messages.last?.text ?? ""
+                let reply = text.components(separatedBy: "Answer's diagnosis:").last!.contains("nodule") ? "9" : "2"
+                let object: [String: Any] = ["choices": [["index": 0, "message": ["role": "assistant", "content": reply]]]]
+                return try ChatResponse.decode(try JSONSerialization.data(withJSONObject: object))
+            },
+            cache: try ResponseCache(directory: directory.appendingPathComponent("cache")),
+            journal: try RequestJournal(url: directory.appendingPathComponent("journal.jsonl")), budget: Budget(),
+            policy: RetryPolicy(maxAttempts: 1, baseDelay: 0.001, maxDelay: 0.001))
+        var answers = [ReportTests.answer("1", source: "nih", correct: true, iou: 0.8), ReportTests.answer("2", source: "nih", correct: false, iou: 0.1)]
+        answers[0].answer = "a <ref>nodule</ref>"
+        answers[1].answer = "a mass"
+        let scores = try EvaluationRun.judgeScores(answers, judge: JudgeRelevanceReward(caller: caller, model: "judge"))
+        XCTAssertEqual(scores.map { ($0 * 10).rounded() / 10 }, [0.9, 0.2])
+        XCTAssertEqual(asked.value, 2)
+        for index in answers.indices { answers[index].judgeScore = scores[index] }
+        let result = EvaluationResult(name: "m", model: "m", data: "d", split: "test", seconds: 0, answers: answers,
+                                      synonyms: CategorySynonyms(), judge: "judge")
+        XCTAssertEqual(result.overall.judgeAccuracy, 0.5)
+        XCTAssertTrue(ResultsTable.markdown([result], grouping: .source).contains("### Judge accuracy"))
+    }
+}
+
+final class LockedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

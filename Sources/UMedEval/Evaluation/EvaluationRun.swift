@@ -94,7 +94,7 @@ public struct EvaluationRun {
             onAnswer: { try partial.append($0) }, progress: { progress(.answered(done: $0, total: $1)) })
         if let judge {
             progress(.judging(answers: answers.count))
-            let scores = try Self.judgeScores(answers, settings: judge, cache: output.appendingPathComponent("judge-cache"))
+            let scores = try Self.judgeScores(answers, judge: try Self.makeJudge(judge, cache: output.appendingPathComponent("judge-cache")))
             for index in answers.indices { answers[index].judgeScore = scores[index] }
             let byId = Dictionary(answers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for index in samples.indices { samples[index].answer = byId[samples[index].answer.id] ?? samples[index].answer }
@@ -107,20 +107,25 @@ public struct EvaluationRun {
         return (result, page)
     }
 
-    static func judgeScores(_ answers: [AssessedAnswer], settings: JudgeSettings, cache: URL) throws -> [Double] {
+    /// Each answer's judge score (0–1) against its reference answer.
+    public static func judgeScores(_ answers: [AssessedAnswer], judge: JudgeRelevanceReward) throws -> [Double] {
+        let items = answers.enumerated().map { index, answer in
+            RewardItem(prompt: index, answer: answer.answer, reference: answer.reference, findings: answer.truth,
+                       imageSize: answer.imageSize, abnormalPatches: [], attention: nil)
+        }
+        do { return try judge.score(RewardBatch(items: items)).map(Double.init) } catch {
+            throw EvaluationError.judge("\(error)")
+        }
+    }
+
+    /// The judge `settings` name, its answers cached in `cache`.
+    static func makeJudge(_ settings: JudgeSettings, cache: URL) throws -> JudgeRelevanceReward {
         do {
             let local = (try? Endpoint(baseURL: settings.baseURL, allowRemote: false)) != nil
             let key = try APIKey.fromEnvironment(settings.apiKeyVariable, required: !local)
             let caller = try JudgeRelevanceReward.makeCaller(baseURL: settings.baseURL, apiKey: key, cacheDirectory: cache,
                                                              allowRemote: settings.allowRemote, maxRequests: settings.maxRequests)
-            let judge = JudgeRelevanceReward(caller: caller, model: settings.model, concurrency: settings.concurrency)
-            let items = answers.enumerated().map { index, answer in
-                RewardItem(prompt: index, answer: answer.answer, reference: answer.reference, findings: answer.truth,
-                           imageSize: answer.imageSize, abnormalPatches: [], attention: nil)
-            }
-            return try judge.score(RewardBatch(items: items)).map(Double.init)
-        } catch let error as EvaluationError {
-            throw error
+            return JudgeRelevanceReward(caller: caller, model: settings.model, concurrency: settings.concurrency)
         } catch {
             throw EvaluationError.judge("\(error)")
         }

@@ -52,6 +52,7 @@ struct Eval: ParsableCommand {
         guard (judgeBaseUrl == nil) == (judgeModel == nil) else { throw ValidationError("--judge-base-url and --judge-model go together") }
         guard columns == "auto" || TableGrouping(rawValue: columns) != nil else { throw ValidationError("--columns must be auto, source or modality") }
         guard split == "all" || Split(rawValue: split) != nil else { throw ValidationError("--split must be train, val, test or all") }
+        guard SFTPrecision(rawValue: dtype) != nil else { throw ValidationError("--dtype must be auto, float32 or bfloat16") }
     }
 
     func run() throws {
@@ -67,7 +68,7 @@ struct Eval: ParsableCommand {
             run.limit = limit
             run.grouping = TableGrouping(rawValue: columns)
             run.synonyms = try Self.loadSynonyms(synonyms)
-            let configuration = SFTModelConfiguration(dtype: SFTPrecision(rawValue: dtype) ?? .auto, device: device)
+            let configuration = SFTModelConfiguration(dtype: SFTPrecision(rawValue: dtype)!, device: device)
             run.device = try configuration.resolvedDevice()
             run.dtype = configuration.resolvedDType(on: run.device)
             if let judgeBaseUrl, let judgeModel {
