@@ -18,13 +18,15 @@ test:
 	bash scripts/deps.sh --test
 	bash scripts/test.sh
 
-# Phantoms -> Stage 1 -> Stage 2 -> evaluation of both -> comparison table and reports (~13 min on
+# Phantoms -> Stage 1 -> Stage 2 -> evaluation of both -> comparison table and reports (~10 min on
 # 2 cores; `.build/release/umed demo --quick` takes under 2 minutes).
 demo: release
 	.build/release/umed demo --out runs/demo
 
+# UMed vs PyTorch + transformers on the same weights (training step, generation, peak memory);
+# rewrites BENCHMARKS.md's generated section. Installs the peer's .venv when missing (several GB).
 bench: release
-	.build/release/umed bench ops
+	bash bench/compare.sh
 
 check-libtorch2: deps
 	bash scripts/check-libtorch2.sh

@@ -3,12 +3,13 @@
 
 Run by hand (needs torch + transformers), from the repository root:
     .venv/bin/python bench/peer_generate.py --out /tmp/umed-bench-llava   # writes the model if absent
-Prints one JSON object: parameters, prefill latency (batch 1, a 576-patch image prompt) and greedy
-tokens/s with KV cache at each batch size. bench/generate.sh runs this and UMed and prints ratios.
+Prints one JSON object: parameters, prefill latency (batch 1, a 576-patch image prompt), greedy
+tokens/s with KV cache at each batch size, and the process's peak RSS. bench/generate.sh runs this and UMed and prints ratios.
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -78,6 +79,8 @@ def main():
                 best = min(best, time.perf_counter() - start)
                 assert out.shape[1] == len(ids) + args.new_tokens
             results[f"tokens_per_second_batch_{batch}"] = batch * args.new_tokens / best
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["load_average"] = list(os.getloadavg())
     print(json.dumps(results))
 
 

@@ -42,6 +42,8 @@ struct BenchGenerate: ParsableCommand {
             }
             results["tokens_per_second_batch_\(size)"] = Double(generated) / seconds
         }
+        results["peak_rss_mb"] = ProcessMemory.read().peakResidentMegabytes
+        results["load_average"] = ProcessMemory.loadAverage()
         let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
