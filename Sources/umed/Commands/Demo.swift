@@ -11,7 +11,7 @@ struct Demo: ParsableCommand {
         abstract: "Run the method end to end on synthetic phantoms: Stage 1, Stage 2, evaluation and reports.",
         discussion: """
             Uses configs/sft-phantoms-tiny.yaml and configs/aar-phantoms-tiny.yaml (with shorter time \
-            limits) and SYNTHETIC phantom images only — no patient data. About 13 minutes on 2 CPU \
+            limits) and SYNTHETIC phantom images only — no patient data. About 10 minutes on 2 CPU \
             cores; --quick (under 2 minutes) trains for seconds and shows the pipeline, not learning. \
             Writes into --out: data/ (the evaluation phantoms), sft/ and aar/ (training runs), eval-sft/ \
             and eval-aar/ (metrics.json, table.md, report.html), comparison.md and demo.json. A stage whose \
