@@ -20,20 +20,23 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     public var iouBins: [IoUAccuracyBin]
     /// The judge model, when one scored the answers.
     public var judge: String?
+    /// The answers' length limit, when known.
+    public var maxNewTokens: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, model, data, split, created, seconds, overall, judge
-        case bySource = "by_source", byModality = "by_modality", iouBins = "iou_bins"
+        case bySource = "by_source", byModality = "by_modality", iouBins = "iou_bins", maxNewTokens = "max_new_tokens"
     }
 
     public init(name: String, model: String, data: String, split: String, seconds: Double, answers: [AssessedAnswer],
-                synonyms: CategorySynonyms, judge: String? = nil, created: Date = Date()) {
+                synonyms: CategorySynonyms, judge: String? = nil, maxNewTokens: Int? = nil, created: Date = Date()) {
         self.name = name
         self.model = model
         self.data = data
         self.split = split
         self.seconds = seconds
         self.judge = judge
+        self.maxNewTokens = maxNewTokens
         self.created = ISO8601DateFormatter().string(from: created)
         overall = GroupMetrics(answers, synonyms: synonyms)
         bySource = Dictionary(grouping: answers, by: \.source).mapValues { GroupMetrics($0, synonyms: synonyms) }

@@ -71,7 +71,7 @@ public struct EvaluationRun {
 
     /// Evaluates and writes the report; returns the result and the report page. Answers are kept
     /// in `<output>/answers.partial.jsonl` as batches finish, and a rerun into the same folder for
-    /// the same model, data and split answers only the rest (the gallery samples are always
+    /// the same model, data, split and answer length answers only the rest (the gallery samples are always
     /// answered again, for their attention).
     public func run(progress: (Progress) -> Void = { _ in }) throws -> (result: EvaluationResult, report: URL) {
         let began = Date()
@@ -83,7 +83,7 @@ public struct EvaluationRun {
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
             throw EvaluationError.unwritable(path: output.path, problem: error.localizedDescription)
         }
-        let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")")
+        let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")\n\(maxNewTokens)")
         progress(.loaded(samples: indices.count, resumed: partial.known.count))
 
         let startPoint = try SFTStartPoint.load(model, dtype: dtype, device: device)
@@ -101,7 +101,8 @@ public struct EvaluationRun {
         }
         let result = EvaluationResult(
             name: displayName, model: model.path, data: data.path, split: split?.rawValue ?? "all",
-            seconds: Date().timeIntervalSince(began), answers: answers, synonyms: synonyms, judge: judge?.model)
+            seconds: Date().timeIntervalSince(began), answers: answers, synonyms: synonyms, judge: judge?.model,
+            maxNewTokens: maxNewTokens)
         let page = try EvaluationReport(result: result, answers: answers, gallery: samples, grouping: grouping).write(to: output)
         partial.finish()
         return (result, page)

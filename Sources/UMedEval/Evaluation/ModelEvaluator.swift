@@ -91,7 +91,7 @@ public struct ModelEvaluator {
     /// images and attention maps).
     func answer(_ batch: [Int], of source: any SFTSampleSource, synonyms: CategorySynonyms, capturing: Bool) throws
         -> [(answer: AssessedAnswer, image: Image?, attention: AttentionMap?)] {
-        let model = startPoint.model, tokenizer = startPoint.tokenizer
+        let model = startPoint.model
         let builder = startPoint.exampleBuilder(maximumLength: model.configuration.text.maxPositionEmbeddings)
         var samples: [MAUSample] = [], images: [Image] = [], prompts: [SFTExample] = []
         for index in batch {
@@ -100,20 +100,17 @@ public struct ModelEvaluator {
             if capturing { images.append(image) }
             prompts.append(try builder.prompt(for: sample, image: image))
         }
-        let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.inputIds), padTokenId: startPoint.padTokenId)
-        let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
-        var configuration = GenerationConfiguration.greedy(maxNewTokens: maxNewTokens, eosTokenIds: startPoint.eosTokenIds)
-        configuration.suppressedTokenIds = [model.configuration.imageTokenIndex]
         let capture = capturing
             ? AttentionCapture(layers: attentionLayers,
                                keys: .positions(try RolloutMaker.imageSpan(of: prompts, imageTokenIndex: model.configuration.imageTokenIndex,
                                                                            count: model.imageTokenCount)),
                                heads: .mean)
             : nil
-        let result = try model.generate(inputIds: ids.to(device), pixelValues: pixels, attentionMask: mask.to(device),
-                                        configuration: configuration, attentionCapture: capture)
-        return try zip(samples.indices, result.sequences).map { row, sequence in
-            let text = tokenizer.decode(sequence.tokens, skipSpecialTokens: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        let answers = try GreedyAnswers(tokenizer: startPoint.tokenizer, padTokenId: startPoint.padTokenId,
+                                        eosTokenIds: startPoint.eosTokenIds, maxNewTokens: maxNewTokens, device: device)
+            .answer(prompts, model: model, attentionCapture: capture)
+        return try zip(samples.indices, answers).map { row, answer in
+            let (text, sequence) = answer
             let meanLogProbability = sequence.logProbabilities.isEmpty
                 ? 0 : Double(sequence.logProbabilities.reduce(0, +)) / Double(sequence.logProbabilities.count)
             let assessed = AssessedAnswer(sample: samples[row], answer: text, meanLogProbability: meanLogProbability, synonyms: synonyms)

@@ -77,14 +77,9 @@ struct SFTEvaluator {
                 prompts.append(try builder.prompt(for: sample, image: image))
                 modalities.append(sample.record.modality)
             }
-            let (ids, mask) = GenerationPrompt.leftPad(prompts.map(\.inputIds), padTokenId: padTokenId)
-            let pixels = Tensor.stack(prompts.map(\.pixelValues), dim: 0).to(device)
-            let result = try model.generate(
-                inputIds: ids.to(device), pixelValues: pixels, attentionMask: mask.to(device),
-                configuration: .greedy(maxNewTokens: maxNewTokens, eosTokenIds: eosTokenIds))
-            for (offset, (prompt, sequence)) in zip(prompts, result.sequences).enumerated() {
-                let answer = tokenizer.decode(sequence.tokens, skipSpecialTokens: true)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            let answers = try GreedyAnswers(tokenizer: tokenizer, padTokenId: padTokenId, eosTokenIds: eosTokenIds,
+                                            maxNewTokens: maxNewTokens, device: device).answer(prompts, model: model)
+            for (offset, (prompt, (answer, _))) in zip(prompts, answers).enumerated() {
                 let (iou, isCorrect) = score.add(answer: answer, findings: prompt.findings, imageSize: prompt.imageSize)
                 byModality[modalities[modalities.count - prompts.count + offset], default: GroundingScore()]
                     .add(answer: answer, findings: prompt.findings, imageSize: prompt.imageSize)
