@@ -45,6 +45,10 @@ public struct EvaluationRun {
     public var limit: Int?
     public var synonyms = CategorySynonyms()
     public var grouping: TableGrouping?
+    /// A tokenizer folder for a checkpoint without tokenizer.json, and a chat format other than the
+    /// detected one.
+    public var tokenizer: URL?
+    public var chatFormat: ChatFormat?
     public var device: Device = .cpu
     public var dtype: DType = .float32
     public var judge: JudgeSettings?
@@ -80,13 +84,13 @@ public struct EvaluationRun {
         guard !indices.isEmpty else {
             throw EvaluationError.noSamples("\(data.path) has no \(split?.rawValue ?? "") sample")
         }
+        let startPoint = try SFTStartPoint.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
             throw EvaluationError.unwritable(path: output.path, problem: error.localizedDescription)
         }
         let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")\n\(maxNewTokens)")
         progress(.loaded(samples: indices.count, resumed: partial.known.count))
 
-        let startPoint = try SFTStartPoint.load(model, dtype: dtype, device: device)
         let evaluator = ModelEvaluator(startPoint: startPoint, batchSize: batchSize, maxNewTokens: maxNewTokens, device: device)
         let gallery = Set(ModelEvaluator.galleryIndices(count: galleryCount, total: indices.count).map { indices[$0] })
         var (answers, samples) = try evaluator.evaluate(

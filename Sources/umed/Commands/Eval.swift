@@ -33,6 +33,8 @@ struct Eval: ParsableCommand {
     @Option(help: "The row name in tables (default: the model folder's name).") var name: String?
     @Option(help: "The folder of per-source synonym tables (<source>.txt).") var synonyms = "configs/synonyms"
     @Option(help: "Table columns: auto (sources if several, else modalities), source or modality.") var columns = "auto"
+    @Option(help: "A folder with tokenizer.json when the model's has none.") var tokenizer: String?
+    @Option(help: "Chat format: vicuna, mistral, chatml, llava-med (default: detected from the checkpoint).") var chatFormat: String?
     @Option(help: "cpu, cuda or cuda:N.") var device = "cpu"
     @Option(help: "auto (bfloat16 on CUDA, float32 on the CPU), float32 or bfloat16.") var dtype = "auto"
     @Option(help: "An OpenAI-compatible endpoint (with /v1) for an LLM-judge accuracy column.") var judgeBaseUrl: String?
@@ -56,35 +58,29 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            if !compare.isEmpty { return try runComparison() }
-            var run = EvaluationRun(model: URL(fileURLWithPath: model!), data: URL(fileURLWithPath: data!), output: URL(fileURLWithPath: out!))
-            run.root = root.map { URL(fileURLWithPath: $0) }
-            run.split = Split(rawValue: split)
-            run.name = name
-            run.batchSize = batch
-            run.maxNewTokens = maxNewTokens
-            run.galleryCount = gallery
-            run.limit = limit
-            run.grouping = TableGrouping(rawValue: columns)
-            run.synonyms = try Self.loadSynonyms(synonyms)
-            let configuration = SFTModelConfiguration(dtype: SFTPrecision(rawValue: dtype)!, device: device)
-            run.device = try configuration.resolvedDevice()
-            run.dtype = configuration.resolvedDType(on: run.device)
-            if let judgeBaseUrl, let judgeModel {
-                run.judge = JudgeSettings(baseURL: judgeBaseUrl, model: judgeModel, apiKeyVariable: judgeApiKeyEnv,
-                                          allowRemote: judgeAllowRemote, maxRequests: judgeMaxRequests)
-            }
-            let (result, page) = try Self.evaluate(run)
-            print(ResultsTable.markdown([result], grouping: run.grouping ?? .automatic([result])))
-            print("report: \(page.path)")
-        } catch let error as EvaluationError {
-            throw ValidationError(error.description)
-        } catch let error as RecordError {
-            throw ValidationError(error.description)
-        } catch let error as TrainingError {
-            throw ValidationError(error.description)
+        if !compare.isEmpty { return try runComparison() }
+        var run = EvaluationRun(model: URL(fileURLWithPath: model!), data: URL(fileURLWithPath: data!), output: URL(fileURLWithPath: out!))
+        run.root = root.map { URL(fileURLWithPath: $0) }
+        run.split = Split(rawValue: split)
+        run.name = name
+        run.batchSize = batch
+        run.maxNewTokens = maxNewTokens
+        run.galleryCount = gallery
+        run.limit = limit
+        run.grouping = TableGrouping(rawValue: columns)
+        run.synonyms = try Self.loadSynonyms(synonyms)
+        run.tokenizer = tokenizer.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        run.chatFormat = try chatFormat.map { try ChatFormat(name: $0) }
+        let configuration = SFTModelConfiguration(dtype: SFTPrecision(rawValue: dtype)!, device: device)
+        run.device = try configuration.resolvedDevice()
+        run.dtype = configuration.resolvedDType(on: run.device)
+        if let judgeBaseUrl, let judgeModel {
+            run.judge = JudgeSettings(baseURL: judgeBaseUrl, model: judgeModel, apiKeyVariable: judgeApiKeyEnv,
+                                      allowRemote: judgeAllowRemote, maxRequests: judgeMaxRequests)
         }
+        let (result, page) = try Self.evaluate(run)
+        print(ResultsTable.markdown([result], grouping: run.grouping ?? .automatic([result])))
+        print("report: \(page.path)")
     }
 
     /// Runs an evaluation with its progress on standard error.
