@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+import UMedData
+import UMedModels
+@testable import UMedEval
+@testable import UMedTraining
+
+/// `umed eval`'s model side on a tiny from-scratch LLaVA: batching does not change the answers,
+/// gallery samples come with an attention map over the patch grid, and known answers are not asked again.
+final class ModelEvaluatorTests: XCTestCase {
+    func makeEvaluator(batchSize: Int) throws -> (ModelEvaluator, PhantomSource) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("umed-evaluator-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let configuration = try YAMLConfiguration.decode(SFTConfiguration.self, yaml: """
+            model:
+              preset: umed-tiny
+              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
+                     text_hidden: 32, text_layers: 2, text_heads: 2, intermediate: 64}
+            data:
+              phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6}
+              max_length: 256
+            training: {seed: 3}
+            """)
+        let source = PhantomSource(seed: 5, size: 32, count: 6)
+        let samples = try (0..<source.count).map { try source.sample(at: $0).sample }
+        let start = try SFTStartPoint.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
+            try SFTExampleBuilder.renderedTexts(of: samples, chatFormat: format)
+        }
+        return (ModelEvaluator(startPoint: start, batchSize: batchSize, maxNewTokens: 8, attentionLayers: .all), source)
+    }
+
+    func testBatchingKeepsTheAnswersAndTheGalleryGetsAttentionMaps() throws {
+        let (batched, source) = try makeEvaluator(batchSize: 4)
+        let (single, _) = try makeEvaluator(batchSize: 1)
+        var reported: [Int] = [], appended = 0
+        let (answers, gallery) = try batched.evaluate(source: source, indices: Array(0..<6), gallery: [0, 3], synonyms: CategorySynonyms(),
+                                                      onAnswer: { _ in appended += 1 }, progress: { done, _ in reported.append(done) })
+        let (alone, _) = try single.evaluate(source: source, indices: Array(0..<6), gallery: [], synonyms: CategorySynonyms())
+        XCTAssertEqual(answers.map(\.id), (0..<6).map { PhantomDataset.id($0) }, "in data order")
+        XCTAssertEqual(answers.map(\.answer), alone.map(\.answer), "left-padded batches answer as one prompt at a time")
+        for (a, b) in zip(answers, alone) { XCTAssertEqual(a.meanLogProbability, b.meanLogProbability, accuracy: 1e-4) }
+        XCTAssertTrue(answers.allSatisfy { $0.meanLogProbability < 0 && !$0.answer.isEmpty })
+        XCTAssertEqual(reported.last, 6)
+        XCTAssertEqual(appended, 6)
+
+        XCTAssertEqual(gallery.map(\.answer.id), [PhantomDataset.id(0), PhantomDataset.id(3)])
+        for sample in gallery {
+            let map = try XCTUnwrap(sample.attention)
+            XCTAssertEqual([map.rows, map.columns], [4, 4], "32-pixel input, 8-pixel patches")
+            XCTAssertEqual(map.region, Box(x1: 0, y1: 0, x2: 32, y2: 32))
+            // Attention to the image patches: a part of each query's distribution over all keys.
+            let total = map.values.reduce(0, +)
+            XCTAssertTrue(map.values.allSatisfy { $0.isFinite && $0 >= 0 })
+            XCTAssertGreaterThan(total, 0)
+            XCTAssertLessThanOrEqual(total, 1 + 1e-4)
+            XCTAssertEqual(sample.image.width, 32)
+        }
+    }
+
+    func testKnownAnswersAreNotAskedAgain() throws {
+        let (evaluator, source) = try makeEvaluator(batchSize: 4)
+        var known = try evaluator.evaluate(source: source, indices: [1], gallery: [], synonyms: CategorySynonyms()).answers[0]
+        known.answer = "answered before"
+        var asked: [String] = []
+        let (answers, _) = try evaluator.evaluate(source: source, indices: [0, 1, 2], gallery: [], synonyms: CategorySynonyms(),
+                                                  known: [known.id: known], onAnswer: { asked.append($0.id) })
+        XCTAssertEqual(answers[1].answer, "answered before")
+        XCTAssertEqual(asked, [PhantomDataset.id(0), PhantomDataset.id(2)])
+    }
+}
