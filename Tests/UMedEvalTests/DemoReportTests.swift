@@ -57,6 +57,7 @@ final class DemoReportTests: XCTestCase {
                                                   "--out", out.appendingPathComponent("eval-bad").path], timeout: 60)
         XCTAssertNotEqual(badStatus, 0)
         XCTAssertTrue(message.contains(missing), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("eval-bad").path))
     }
 
     /// Opens `page` in headless Chromium with a checking script added (a copy beside it, so the

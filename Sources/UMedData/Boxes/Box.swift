@@ -43,12 +43,12 @@ public struct Box: Hashable, Codable, Sendable, CustomStringConvertible {
         return union > 0 ? overlap.area / union : 0
     }
 
-    /// This box limited to the image (0, 0, width, height).
     /// This box with every coordinate multiplied by `factor` (an image enlarged `factor` times).
     public func scaled(by factor: Double) -> Box {
         Box(x1: x1 * factor, y1: y1 * factor, x2: x2 * factor, y2: y2 * factor)
     }
 
+    /// This box limited to the image (0, 0, width, height).
     public func clipped(width: Double, height: Double) -> Box {
         Box(x1: min(max(x1, 0), width), y1: min(max(y1, 0), height),
             x2: min(max(x2, 0), width), y2: min(max(y2, 0), height))

@@ -75,14 +75,14 @@ public struct EvaluationRun {
 
     /// Evaluates and writes the report; returns the result and the report page. Answers are kept
     /// in `<output>/answers.partial.jsonl` as batches finish, and a rerun into the same folder for
-    /// the same model, data, split and answer length answers only the rest (the gallery samples are always
-    /// answered again, for their attention).
+    /// the same model, data, split and answer length answers only the rest (the gallery samples are
+    /// always answered again, for their attention).
     public func run(progress: (Progress) -> Void = { _ in }) throws -> (result: EvaluationResult, report: URL) {
         let began = Date()
         let source = try MAUFileSource(url: data, root: root ?? data.deletingLastPathComponent(), split: split)
         let indices = Array(0..<min(source.count, limit ?? source.count))
         guard !indices.isEmpty else {
-            throw EvaluationError.noSamples("\(data.path) has no \(split?.rawValue ?? "") sample")
+            throw EvaluationError.noSamples("\(data.path) has no \(split.map { "\($0.rawValue) " } ?? "")sample")
         }
         let startPoint = try SFTStartPoint.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
