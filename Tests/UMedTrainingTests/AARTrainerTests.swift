@@ -21,18 +21,14 @@ final class AARTrainerTests: XCTestCase {
     /// A Stage-1 model: umed-tiny trained 2 steps on phantoms (its tokenizer built from them).
     func stageOneModel() throws -> URL {
         let output = root.appendingPathComponent("sft")
-        let configuration = try YAMLConfiguration.decode(SFTConfiguration.self, yaml: """
-            model:
-              preset: umed-tiny
-              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
-                     text_hidden: 32, text_layers: 2, text_heads: 2, intermediate: 64}
-            data:
-              phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6}
-              max_length: 256
-            training: {trainable: [vision, projector, lm], max_steps: 2, batch_size: 2, learning_rate: 0.002, seed: 3}
-            evaluation: {batches: 0, generate: 0}
-            output: {dir: \(output.path)}
-            """)
+        var configuration = try SFTConfiguration.tinyTestPreset()
+        configuration.training.trainable = [.vision, .projector, .lm]
+        configuration.training.maxSteps = 2
+        configuration.training.batchSize = 2
+        configuration.training.learningRate = 0.002
+        configuration.evaluation.batches = 0
+        configuration.evaluation.generate = 0
+        configuration.output.dir = output.path
         try SFTTrainer(configuration: configuration).run(resume: false)
         return output.appendingPathComponent("model")
     }

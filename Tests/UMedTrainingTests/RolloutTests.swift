@@ -17,21 +17,12 @@ final class RolloutTests: XCTestCase {
 
     func setup() throws -> Setup { try Self.makeSetup(in: self) }
 
-    /// umed-tiny (from scratch, 2 decoder layers of 32) with a tokenizer built from 6 phantoms,
+    /// `SFTConfiguration.tinyTestPreset()` (umed-tiny from scratch) with a tokenizer built from 6 phantoms,
     /// and the prompts of the first two.
     static func makeSetup(in testCase: XCTestCase) throws -> Setup {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("umed-rollout-\(UUID().uuidString)")
         testCase.addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let configuration = try YAMLConfiguration.decode(SFTConfiguration.self, yaml: """
-            model:
-              preset: umed-tiny
-              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
-                     text_hidden: 32, text_layers: 2, text_heads: 2, intermediate: 64}
-            data:
-              phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6}
-              max_length: 256
-            training: {seed: 3}
-            """)
+        let configuration = try SFTConfiguration.tinyTestPreset()
         let source = PhantomSource(seed: 5, size: 32, count: 6)
         let samples = try (0..<source.count).map { try source.sample(at: $0) }
         let start = try SFTStartPoint.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
