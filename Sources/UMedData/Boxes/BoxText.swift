@@ -44,12 +44,18 @@ public enum BoxText {
 
     /// Every category named in `<ref>…</ref>`, trimmed, in order.
     public static func categories(in text: String) -> [String] {
-        var categories: [String] = []
+        categoryMentions(in: text).map(\.category)
+    }
+
+    /// Every `<ref>…</ref>` category, trimmed, with the UTF-8 offset of its `<ref>` tag, in order.
+    public static func categoryMentions(in text: String) -> [(category: String, utf8Offset: Int)] {
+        var mentions: [(category: String, utf8Offset: Int)] = []
         var rest = text[...]
         while let open = rest.range(of: "<ref>"), let close = rest.range(of: "</ref>", range: open.upperBound..<rest.endIndex) {
-            categories.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines))
+            mentions.append((rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines),
+                             text.utf8.distance(from: text.startIndex, to: open.lowerBound)))
             rest = rest[close.upperBound...]
         }
-        return categories
+        return mentions
     }
 }

@@ -4,6 +4,12 @@ import Foundation
 public protocol SFTSampleSource {
     var count: Int { get }
     func sample(at index: Int) throws -> (sample: MAUSample, image: Image)
+    /// Sample `index` without its image (its id, record and conversation), where that is cheaper.
+    func sampleWithoutImage(at index: Int) throws -> MAUSample
+}
+
+extension SFTSampleSource {
+    public func sampleWithoutImage(at index: Int) throws -> MAUSample { try sample(at: index).sample }
 }
 
 /// A MAU JSON Lines file and the root its image paths are relative to. The file is read once at
@@ -42,10 +48,10 @@ public final class MAUFileSource: SFTSampleSource, Sendable {
     /// The 1-based line number of sample `index`.
     public func lineNumber(of index: Int) -> Int { lines[index].number }
 
-    public func sample(at index: Int) throws -> (sample: MAUSample, image: Image) {
+    /// Sample `index`'s line, read again and decoded (no image).
+    public func sampleWithoutImage(at index: Int) throws -> MAUSample {
         precondition(lines.indices.contains(index), "sample \(index) is outside 0..<\(lines.count)")
         let (range, number) = lines[index]
-        func failure(_ problem: String) -> RecordError { .invalidLine(file: url.path, line: number, problem: problem) }
         let data: Data
         do {
             let handle = try FileHandle(forReadingFrom: url)
@@ -55,10 +61,14 @@ public final class MAUFileSource: SFTSampleSource, Sendable {
         } catch {
             throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
         }
-        let sample: MAUSample
-        do { sample = try JSONDecoder().decode(MAUSample.self, from: data) } catch {
-            throw failure("the line changed since the file was indexed: \(error)")
+        do { return try JSONDecoder().decode(MAUSample.self, from: data) } catch {
+            throw RecordError.invalidLine(file: url.path, line: number, problem: "the line changed since the file was indexed: \(error)")
         }
+    }
+
+    public func sample(at index: Int) throws -> (sample: MAUSample, image: Image) {
+        let sample = try sampleWithoutImage(at: index)
+        func failure(_ problem: String) -> RecordError { .invalidLine(file: url.path, line: lines[index].number, problem: problem) }
         let imageURL = root.appendingPathComponent(sample.record.image)
         let image: Image
         do { image = try Image(contentsOf: imageURL) } catch {

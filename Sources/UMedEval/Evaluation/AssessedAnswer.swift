@@ -54,8 +54,9 @@ extension AssessedAnswer {
         let record = sample.record
         let size = ImageSize(width: record.width, height: record.height)
         let parsed = BoxTextParser.parse(answer)
-        let categories = BoxText.categories(in: answer)
-        let predicted = Self.labelledBoxes(in: answer, parsed: parsed, categories: categories, imageSize: size)
+        let mentions = BoxText.categoryMentions(in: answer)
+        let categories = mentions.map(\.category)
+        let predicted = Self.labelledBoxes(parsed, mentions: mentions, imageSize: size)
         let truth = record.findings
         let iou: Double? = truth.isEmpty ? nil : Box.matchedMeanIoU(predicted: predicted.map(\.box), groundTruth: truth.map(\.box))
         let isCorrect = truth.isEmpty
@@ -71,27 +72,11 @@ extension AssessedAnswer {
 
     /// The answer's valid boxes with the category each belongs to: the last `<ref>` opened before
     /// the box text, else the answer's first category, else "abnormality".
-    static func labelledBoxes(in answer: String, parsed: [ParsedBoxText], categories: [String], imageSize: ImageSize) -> [Finding] {
-        let bytes = Array(answer.utf8)
-        let open = Array("<ref>".utf8), close = Array("</ref>".utf8)
-        // (byte offset of the category's start tag, category) in order.
-        var references: [(offset: Int, category: String)] = []
-        var index = 0, next = 0
-        while index + open.count <= bytes.count {
-            if bytes[index..<index + open.count].elementsEqual(open) {
-                var end = index + open.count
-                while end + close.count <= bytes.count && !bytes[end..<end + close.count].elementsEqual(close) { end += 1 }
-                guard end + close.count <= bytes.count, next < categories.count else { break }
-                references.append((index, categories[next]))
-                next += 1
-                index = end + close.count
-            } else {
-                index += 1
-            }
-        }
-        return parsed.compactMap { text in
+    static func labelledBoxes(_ parsed: [ParsedBoxText], mentions: [(category: String, utf8Offset: Int)],
+                              imageSize: ImageSize) -> [Finding] {
+        parsed.compactMap { text in
             guard let box = text.pixelBox(imageSize: imageSize) else { return nil }
-            let category = references.last { $0.offset < text.utf8Range.lowerBound }?.category ?? categories.first ?? "abnormality"
+            let category = mentions.last { $0.utf8Offset < text.utf8Range.lowerBound }?.category ?? mentions.first?.category ?? "abnormality"
             return Finding(category: category, box: box)
         }
     }

@@ -126,11 +126,9 @@ public struct EvaluationRun {
     /// The judge `settings` name, its answers cached in `cache`.
     static func makeJudge(_ settings: JudgeSettings, cache: URL) throws -> JudgeRelevanceReward {
         do {
-            let local = (try? Endpoint(baseURL: settings.baseURL, allowRemote: false)) != nil
-            let key = try APIKey.fromEnvironment(settings.apiKeyVariable, required: !local)
-            let caller = try JudgeRelevanceReward.makeCaller(baseURL: settings.baseURL, apiKey: key, cacheDirectory: cache,
-                                                             allowRemote: settings.allowRemote, maxRequests: settings.maxRequests)
-            return JudgeRelevanceReward(caller: caller, model: settings.model, concurrency: settings.concurrency)
+            return try JudgeRelevanceReward.make(baseURL: settings.baseURL, model: settings.model, apiKeyVariable: settings.apiKeyVariable,
+                                                 keySetting: "--judge-api-key-env", cacheDirectory: cache, allowRemote: settings.allowRemote,
+                                                 maxRequests: settings.maxRequests, concurrency: settings.concurrency)
         } catch {
             throw EvaluationError.judge("\(error)")
         }
@@ -138,7 +136,7 @@ public struct EvaluationRun {
 }
 
 /// `answers.partial.jsonl`: answers appended as they are made, behind a first line naming what
-/// they answer (model, data, split), so a rerun for the same evaluation resumes and any other
+/// they answer (model, data, split, answer length), so a rerun for the same evaluation resumes and any other
 /// starts afresh. Removed once the report is written.
 final class PartialAnswers {
     let url: URL
@@ -163,12 +161,9 @@ final class PartialAnswers {
         // Start the file again with the header and the whole answers (dropping a line a crash cut).
         do {
             try JSONLines.write([Header(evaluation: key)], to: url)
-            let appender = try JSONLinesAppender(url: url)
+            appender = try JSONLinesAppender(url: url)
             for answer in known.values.sorted(by: { $0.id < $1.id }) { try appender.append(answer) }
         } catch {
-            throw EvaluationError.unwritable(path: url.path, problem: "\(error)")
-        }
-        do { appender = try JSONLinesAppender(url: url) } catch {
             throw EvaluationError.unwritable(path: url.path, problem: "\(error)")
         }
     }

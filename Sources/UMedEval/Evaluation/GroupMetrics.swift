@@ -70,7 +70,8 @@ public struct GroupMetrics: Codable, Equatable, Sendable {
 }
 
 /// Diagnosis accuracy by localization quality (the paper's "accuracy saturates near IoU 0.6"):
-/// images with findings grouped by their answer's IoU into bins of `width` ([0, 0.1), …, [0.9, 1]).
+/// images with findings grouped by their answer's IoU into `count` equal bins ([0, 0.1), …, [0.9, 1]
+/// for 10; IoU 1 falls in the last).
 public struct IoUAccuracyBin: Codable, Equatable, Sendable {
     public var lower: Double
     public var upper: Double

@@ -66,7 +66,7 @@ public struct ModelEvaluator {
         var answers: [Int: AssessedAnswer] = [:], samples: [GallerySample] = []
         var rest: [Int] = []
         for index in indices where !gallery.contains(index) {
-            if !known.isEmpty, let answer = known[try source.sample(at: index).sample.record.id] { answers[index] = answer } else { rest.append(index) }
+            if !known.isEmpty, let answer = known[try source.sampleWithoutImage(at: index).record.id] { answers[index] = answer } else { rest.append(index) }
         }
         let shown = indices.filter { gallery.contains($0) }
         var done = answers.count

@@ -31,18 +31,11 @@ enum AARRewards {
             guard let baseURL = judge.baseURL, let model = judge.model else {
                 throw TrainingError.missingValue(path: "scoring.judge", problem: "base_url and model are required")
             }
-            let key: APIKey?
-            do {
-                // A loopback server (vLLM, Ollama) may need no key.
-                let isLocal = URL(string: baseURL)?.host.map(Endpoint.isLoopback) ?? false
-                key = try APIKey.fromEnvironment(judge.apiKeyEnv, required: !isLocal)
-            } catch {
-                throw TrainingError.invalidConfiguration("scoring.judge.api_key_env: \(error)")
-            }
             let cache = judge.cache.map { URL(fileURLWithPath: $0) } ?? runDirectory.appendingPathComponent("judge-cache")
-            let caller = try JudgeRelevanceReward.makeCaller(baseURL: baseURL, apiKey: key, cacheDirectory: cache,
-                                                             allowRemote: judge.allowRemote, maxRequests: judge.maxRequests)
-            return JudgeRelevanceReward(caller: caller, model: model, concurrency: judge.concurrency)
+            return try JudgeRelevanceReward.make(baseURL: baseURL, model: model, apiKeyVariable: judge.apiKeyEnv,
+                                                 keySetting: "scoring.judge.api_key_env", cacheDirectory: cache,
+                                                 allowRemote: judge.allowRemote, maxRequests: judge.maxRequests,
+                                                 concurrency: judge.concurrency)
         }
     }
 }

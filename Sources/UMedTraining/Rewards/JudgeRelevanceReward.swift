@@ -124,6 +124,23 @@ public struct JudgeRelevanceReward: RewardFunction {
         return score
     }
 
+    /// The judge `model` at `baseURL`, its API key read from the environment variable `apiKeyVariable`
+    /// (a loopback server — vLLM, Ollama — may need none) and its caller made by `makeCaller`.
+    /// Throws `TrainingError`; a missing key is `invalidConfiguration` naming `keySetting`.
+    public static func make(baseURL: String, model: String, apiKeyVariable: String, keySetting: String, cacheDirectory: URL,
+                            allowRemote: Bool, maxRequests: Int?, concurrency: Int) throws -> JudgeRelevanceReward {
+        let key: APIKey?
+        do {
+            let isLocal = URL(string: baseURL)?.host.map(Endpoint.isLoopback) ?? false
+            key = try APIKey.fromEnvironment(apiKeyVariable, required: !isLocal)
+        } catch {
+            throw TrainingError.invalidConfiguration("\(keySetting): \(error)")
+        }
+        let caller = try makeCaller(baseURL: baseURL, apiKey: key, cacheDirectory: cacheDirectory, allowRemote: allowRemote,
+                                    maxRequests: maxRequests)
+        return JudgeRelevanceReward(caller: caller, model: model, concurrency: concurrency)
+    }
+
     /// A caller for the judge at `baseURL` (including `/v1`): responses cached in `cacheDirectory`,
     /// the journal at `<cacheDirectory>/journal.jsonl`, and `maxRequests` / `maxTokens` counting
     /// what earlier runs spent there. An endpoint off this machine (loopback) needs `allowRemote`:
