@@ -44,7 +44,7 @@ struct MauBuild: ParsableCommand {
     var api: OpenAIOptions
 
     func validate() throws {
-        if generator == .openai { try api.validate() }
+        if generator == .openai { try api.validateForOpenAI() }
         guard FileManager.default.fileExists(atPath: records) else { throw ValidationError("--records \(records) does not exist") }
     }
 

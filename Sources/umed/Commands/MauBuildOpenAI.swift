@@ -34,7 +34,9 @@ struct OpenAIOptions: ParsableArguments {
     @Flag(help: "Allow sending images to an endpoint that is not on this machine (loopback).")
     var allowRemote = false
 
-    func validate() throws {
+    /// Checks the options for `--generator openai`. Not `validate()`: ArgumentParser validates every
+    /// option group whatever the generator, and the template generator needs none of these.
+    func validateForOpenAI() throws {
         guard baseURL != nil else { throw ValidationError("--generator openai needs --base-url") }
         guard model != nil else { throw ValidationError("--generator openai needs --model") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -99,7 +101,7 @@ extension MauBuild {
         if sink.skipped.count > maxProblems { print("  … and \(sink.skipped.count - maxProblems) more") }
         if let stopped = summary.stopped {
             FileHandle.standardError.write(Data("umed: stopped early: \(stopped); re-run to continue (paid answers are cached)\n".utf8))
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.stoppedEarly.rawValue)
         }
     }
 
