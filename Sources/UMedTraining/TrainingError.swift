@@ -9,8 +9,13 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidValue(path: String, problem: String)
     /// A required value that is missing.
     case missingValue(path: String, problem: String)
-    /// The file cannot be read or is not YAML.
+    /// The file cannot be read.
     case unreadable(file: String, problem: String)
+    /// The file is not YAML: where the parser stopped (1-based line and column) and why.
+    case invalidYAML(file: String, line: Int, column: Int, problem: String)
+    /// A key or value error (`unknownKey`, `invalidValue`, `missingValue`) in a configuration file,
+    /// at the key's line and column when known.
+    indirect case located(file: String, line: Int?, column: Int?, error: TrainingError)
     /// A `key=value` override that cannot be applied.
     case badOverride(String, problem: String)
 
@@ -52,6 +57,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): missing (\(problem))"
         case .unreadable(let file, let problem):
             return "\(file): \(problem)"
+        case .invalidYAML(let file, let line, let column, let problem):
+            return "\(file):\(line):\(column): not valid YAML: \(problem)"
+        case .located(let file, let line, let column, let error):
+            return [file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":") + ": \(error)"
         case .badOverride(let text, let problem):
             return "--set \(text): \(problem)"
         case .invalidConfiguration(let problem): return "invalid configuration: \(problem)"

@@ -26,7 +26,10 @@ final class AARConfigurationTests: XCTestCase {
         let phantoms = try AARConfiguration.load(from: configs.appendingPathComponent("aar-phantoms-tiny.yaml"))
         try phantoms.validate()
         XCTAssertEqual(phantoms.rewards, [.relevance, .localization, .vision])
-        XCTAssertEqual(phantoms.model.base, "runs/sft-phantoms-tiny/model")
+        XCTAssertEqual(phantoms.model.base, configs.deletingLastPathComponent().standardizedFileURL.path + "/runs/sft-phantoms-tiny/model",
+                       "the configuration's ../runs/… is read from configs/: where the Stage-1 configuration writes")
+        let stageOne = try SFTConfiguration.load(from: configs.appendingPathComponent("sft-phantoms-tiny.yaml"))
+        XCTAssertEqual(phantoms.model.base, stageOne.output.dir + "/model")
         XCTAssertEqual(phantoms.data.phantoms?.validationSeed, 1, "Stage 2 must score on Stage 1's validation phantoms")
 
         let llava = try AARConfiguration.load(from: configs.appendingPathComponent("aar-llava-med-lora.yaml"),

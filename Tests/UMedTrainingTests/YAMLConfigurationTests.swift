@@ -61,9 +61,67 @@ final class YAMLConfigurationTests: XCTestCase {
             XCTAssertEqual(path, "model")
         }
         XCTAssertThrowsError(try decode("model: [unclosed\n")) { error in
-            guard case .unreadable(let file, _)? = error as? TrainingError else { return XCTFail("\(error)") }
+            guard case .invalidYAML(let file, let line, _, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(file, "<string>")
+            XCTAssertEqual(line, 2, "the parser stops at the end of the text")
         }
+    }
+
+    /// A configuration file's errors name the file, and the line and column of the key.
+    func testErrorsInAFileNameItsLineAndColumn() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("umed-yaml-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("run.yaml")
+        try Data("model:\n  preset: umed-tiny\ntraining: {max_steps: [1, 2}\n".utf8).write(to: file)
+        XCTAssertThrowsError(try SFTConfiguration.load(from: file)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(file.path):3:28: not valid YAML: did not find expected ',' or ']'"), "\(error)")
+        }
+        try Data("model:\n  preset: umed-tiny\ntraining:\n  max_stepz: 3\n".utf8).write(to: file)
+        XCTAssertThrowsError(try SFTConfiguration.load(from: file)) { error in
+            XCTAssertEqual(error as? TrainingError, .located(file: file.path, line: 4, column: 3, error: .unknownKey(
+                path: "training.max_stepz", known: SFTTrainingConfiguration.CodingKeys.allCases.map(\.rawValue))))
+            XCTAssertTrue("\(error)".hasPrefix("\(file.path):4:3: training.max_stepz: unknown key"), "\(error)")
+        }
+        try Data("training:\n  batch_size: eight\n".utf8).write(to: file)
+        XCTAssertThrowsError(try SFTConfiguration.load(from: file)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(file.path):2:3: training.batch_size:"), "\(error)")
+        }
+        // An override's error names the override, not the file.
+        try Data("training:\n  max_steps: 3\n".utf8).write(to: file)
+        XCTAssertThrowsError(try SFTConfiguration.load(from: file, overrides: ["training.bogus=1"])) { error in
+            guard case .badOverride("training.bogus=1", _)? = error as? TrainingError else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// Relative paths written in a file are read from its folder; those given with --set from the
+    /// working directory (left relative); absolute paths stay as written.
+    func testRelativePathsInAFileAreReadFromItsFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("umed-yaml-\(UUID().uuidString)/configs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let file = folder.appendingPathComponent("run.yaml")
+        try Data("""
+            model: {base: ../checkpoints/llava}
+            data:
+              train: data/mau.jsonl
+              root: /images
+              phantoms: {templates: templates/concise}
+            output: {dir: ../runs/a}
+            """.utf8).write(to: file)
+        let parent = folder.deletingLastPathComponent().standardizedFileURL.path
+        let configuration = try SFTConfiguration.load(from: file, overrides: ["data.validation=val.jsonl"])
+        XCTAssertEqual(configuration.model.base, parent + "/checkpoints/llava")
+        XCTAssertEqual(configuration.data.train, folder.standardizedFileURL.path + "/data/mau.jsonl")
+        XCTAssertEqual(configuration.data.root, "/images")
+        XCTAssertEqual(configuration.data.phantoms?.templates, folder.standardizedFileURL.path + "/templates/concise")
+        XCTAssertEqual(configuration.output.dir, parent + "/runs/a")
+        XCTAssertEqual(configuration.data.validation, "val.jsonl", "a --set path is the working directory's")
+        let stage2 = try AARConfiguration.load(from: file, overrides: ["scoring.judge.cache=cache"])
+        XCTAssertEqual(stage2.output.dir, parent + "/runs/a")
+        XCTAssertEqual(stage2.scoring.judge.cache, "cache")
+        XCTAssertEqual(try YAMLConfiguration.decode(SFTConfiguration.self, yaml: "output: {dir: runs/b}\n").output.dir, "runs/b",
+                       "text without a file keeps its paths")
     }
 
     func testOverridesReplaceAndAddValues() throws {

@@ -44,10 +44,14 @@ public struct AARConfiguration: Codable, Equatable, Sendable {
         output = try section(.output, default: defaults.output)
     }
 
-    /// Reads a YAML file and applies `--set` overrides (does not validate).
+    /// Reads a YAML file (relative paths from its folder) and applies `--set` overrides (does not validate).
     public static func load(from url: URL, overrides: [String] = []) throws -> AARConfiguration {
-        try YAMLConfiguration.load(AARConfiguration.self, from: url, overrides: overrides)
+        try YAMLConfiguration.load(AARConfiguration.self, from: url, overrides: overrides, pathKeys: pathKeys)
     }
+
+    /// The keys that hold file or folder paths: relative ones in a file are read from its folder.
+    public static let pathKeys = ["model.base", "model.tokenizer", "data.train", "data.validation", "data.root",
+                                  "data.phantoms.templates", "output.dir", "scoring.embedding_model", "scoring.judge.cache"]
 
     /// The resolved configuration as YAML (saved as `config.yaml` in the run directory).
     public func yaml() throws -> String {

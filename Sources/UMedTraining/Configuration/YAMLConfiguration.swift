@@ -1,20 +1,29 @@
 import Foundation
 import Yams
 
-/// Configurations as YAML: parse, apply `key=value` overrides, decode strictly (unknown keys are
-/// errors; missing keys take defaults, see `ConfigurationSectionDecoder`), and write back the
-/// resolved configuration.
+/// Configurations as YAML: parse, resolve the file's relative paths, apply `key=value` overrides,
+/// decode strictly (unknown keys are errors; missing keys take defaults, see
+/// `ConfigurationSectionDecoder`), and write back the resolved configuration.
+///
+/// Paths: a relative path written in a configuration file is read from the file's folder (so a
+/// configuration works from any working directory); a path given with `--set` is read from the
+/// working directory, as command-line paths are.
 public enum YAMLConfiguration {
-    /// Parses YAML text, applies `overrides` ("a.b.c=value", the value parsed as a YAML scalar or
-    /// flow value, e.g. `training.trainable=[projector, lm]`), and decodes `T`. An override whose
-    /// path the schema does not have is a `badOverride` error; an unknown key in the text is an
-    /// `unknownKey` error naming its dotted path.
+    /// Parses YAML text, makes the relative paths at `pathKeys` (dotted keys such as "data.train")
+    /// absolute against `folder`, applies `overrides` ("a.b.c=value", the value parsed as a YAML
+    /// scalar or flow value, e.g. `training.trainable=[projector, lm]`), and decodes `T`. An override
+    /// whose path the schema does not have is a `badOverride` error; an unknown key in the text is an
+    /// `unknownKey` error naming its dotted path — `located` at its line and column in `file` when
+    /// the text came from a file.
     public static func decode<T: Decodable>(
-        _ type: T.Type, yaml: String, overrides: [String] = [], file: String = "<string>"
+        _ type: T.Type, yaml: String, overrides: [String] = [], file: String = "<string>",
+        pathKeys: [String] = [], relativeTo folder: URL? = nil
     ) throws -> T {
         var root: Node
         do {
             root = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
         } catch {
             throw TrainingError.unreadable(file: file, problem: "not valid YAML: \(error)")
         }
@@ -22,6 +31,8 @@ public enum YAMLConfiguration {
         guard root.mapping != nil else {
             throw TrainingError.unreadable(file: file, problem: "the configuration must be a mapping of sections")
         }
+        let written = root
+        if let folder { root = resolvingPaths(pathKeys, in: root, against: folder) }
         var applied: [(path: String, text: String)] = []
         for text in overrides {
             let (path, value) = try parseOverride(text)
@@ -31,27 +42,110 @@ public enum YAMLConfiguration {
         do {
             return try YAMLDecoder().decode(T.self, from: root)
         } catch let error as TrainingError {
-            throw attributed(error, to: applied)
+            throw located(attributed(error, to: applied), in: written, file: file)
         } catch let error as DecodingError {
-            throw attributed(converted(error), to: applied)
+            throw located(attributed(converted(error), to: applied), in: written, file: file)
         }
     }
 
-    /// Reads and decodes a YAML file (see `decode(_:yaml:overrides:file:)`).
-    public static func load<T: Decodable>(_ type: T.Type, from url: URL, overrides: [String] = []) throws -> T {
+    /// Reads and decodes a YAML file (see `decode(_:yaml:overrides:file:pathKeys:relativeTo:)`);
+    /// relative paths at `pathKeys` are read from the file's folder.
+    public static func load<T: Decodable>(_ type: T.Type, from url: URL, overrides: [String] = [],
+                                          pathKeys: [String] = []) throws -> T {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw TrainingError.unreadable(file: url.path, problem: "cannot read: \(error.localizedDescription)")
+            let problem = FileManager.default.fileExists(atPath: url.path) ? error.localizedDescription : "no such file"
+            throw TrainingError.unreadable(file: url.path, problem: "cannot read: \(problem)")
         }
-        return try decode(type, yaml: text, overrides: overrides, file: url.path)
+        return try decode(type, yaml: text, overrides: overrides, file: url.path, pathKeys: pathKeys,
+                          relativeTo: url.deletingLastPathComponent())
     }
 
     /// The configuration as YAML, every field with its resolved value (optional fields that are
     /// unset are left out; decoding the text gives `value` back).
     public static func encode<T: Encodable>(_ value: T) throws -> String {
         try YAMLEncoder().encode(value)
+    }
+
+    // MARK: Paths
+
+    /// `root` with each relative path string at `keys` made absolute against `folder`.
+    static func resolvingPaths(_ keys: [String], in root: Node, against folder: URL) -> Node {
+        var root = root
+        for key in keys {
+            let path = key.split(separator: ".").map(String.init)
+            guard let value = node(at: path, in: root)?.string, !value.isEmpty, !value.hasPrefix("/") else { continue }
+            let absolute = folder.appendingPathComponent(value).standardizedFileURL.path
+            if let resolved = try? setting(Node(absolute), at: path[...], in: root, override: key) { root = resolved }
+        }
+        return root
+    }
+
+    /// The node at a dotted path of mapping keys (a `[n]` suffix indexes a sequence).
+    static func node(at path: [String], in root: Node) -> Node? {
+        var current: Node? = root
+        for component in path {
+            let name = component.prefix { $0 != "[" }
+            current = current?.mapping?[String(name)]
+            var rest = component.dropFirst(name.count)
+            while rest.hasPrefix("["), let close = rest.firstIndex(of: "]"), let index = Int(rest[rest.index(after: rest.startIndex)..<close]) {
+                guard let sequence = current?.sequence, sequence.indices.contains(index) else { return nil }
+                current = sequence[index]
+                rest = rest[rest.index(after: close)...]
+            }
+        }
+        return current
+    }
+
+    // MARK: Locations
+
+    /// A syntax error at the parser's line and column.
+    static func syntaxError(_ error: YamlError, file: String) -> TrainingError {
+        func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> TrainingError {
+            let detail = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return .invalidYAML(file: file, line: mark.line, column: mark.column, problem: problem + detail)
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return located(context, problem, mark)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .invalidYAML(file: file, line: context.mark.line, column: context.mark.column,
+                                problem: "duplicate key \(duplicates.sorted().joined(separator: ", "))")
+        default:
+            return .unreadable(file: file, problem: "not valid YAML: \(error)")
+        }
+    }
+
+    /// A key or value error from the file's text, located at its key in `file` (`written` is the
+    /// text's tree before overrides). Errors of overrides and of text without a file stay as they are.
+    static func located(_ error: TrainingError, in written: Node, file: String) -> TrainingError {
+        guard file != "<string>" else { return error }
+        let path: String
+        switch error {
+        case .unknownKey(let errorPath, _), .invalidValue(let errorPath, _), .missingValue(let errorPath, _): path = errorPath
+        default: return error
+        }
+        // The deepest written key on the path (a missing key is reported at its section).
+        var components = path.split(separator: ".").map(String.init)
+        var mark: Mark?
+        while !components.isEmpty && mark == nil {
+            mark = keyMark(components, in: written)
+            components.removeLast()
+        }
+        return .located(file: file, line: mark?.line, column: mark?.column, error: error)
+    }
+
+    /// Where the key at `path` is written.
+    static func keyMark(_ path: [String], in root: Node) -> Mark? {
+        guard let last = path.last else { return nil }
+        let parent = node(at: Array(path.dropLast()), in: root)
+        let name = String(last.prefix { $0 != "[" })
+        guard let key = parent?.mapping?.keys.first(where: { $0.string == name }) else { return nil }
+        if last.contains("["), let element = node(at: path, in: root)?.mark { return element }
+        return key.mark
     }
 
     // MARK: Overrides
