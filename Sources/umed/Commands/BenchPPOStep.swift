@@ -11,7 +11,7 @@ struct BenchPPOStep: ParsableCommand {
         commandName: "ppo-step",
         abstract: "Time per Stage-2 (PPO) step split into generation, scoring passes, each reward and the update (JSON).")
 
-    @Option(help: "The AAR configuration.") var config = "configs/aar-phantoms-tiny.yaml"
+    @Option(help: "The AAR configuration (default: UMed's configs/aar-phantoms-tiny.yaml).") var config: String?
     @Option(name: .customLong("set"), help: "Override one configuration key (repeatable), e.g. --set model.base=DIR.")
     var overrides: [String] = []
     @Option(help: "Timed steps.") var steps = 10
@@ -27,7 +27,8 @@ struct BenchPPOStep: ParsableCommand {
     func run() throws {
         if let threads { Runtime.useCores(threads) }
         try? FileManager.default.removeItem(atPath: out)
-        let configuration = try AARConfiguration.load(from: URL(fileURLWithPath: config), overrides: overrides + [
+        let file = try config.map { URL(fileURLWithPath: $0) } ?? Resources.configs("aar-phantoms-tiny.yaml")
+        let configuration = try AARConfiguration.load(from: file, overrides: overrides + [
             "output.dir=\(out)", "training.max_steps=\(warmup + steps)", "training.time_limit_seconds=~",
             "evaluation.every=0", "evaluation.at_start=false", "evaluation.generate=0", "evaluation.batches=0", "checkpoint.every=0",
         ])
@@ -45,7 +46,7 @@ struct BenchPPOStep: ParsableCommand {
             rewards[term] = summary(metrics.map { $0.seconds.rewards[term] ?? 0 })
         }
         let results: [String: Any] = [
-            "config": config, "overrides": overrides, "steps": steps, "warmup": warmup,
+            "config": file.path, "overrides": overrides, "steps": steps, "warmup": warmup,
             "prompts": configuration.rollout.prompts, "answers_per_prompt": configuration.rollout.answersPerPrompt,
             "mode": configuration.ppo.mode.rawValue, "ppo_epochs": configuration.ppo.epochs,
             "threads": Runtime.threadCount, "openblas_threads": Runtime.openBLASThreadCount ?? 0,

@@ -10,7 +10,7 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the method end to end on synthetic phantoms: Stage 1, Stage 2, evaluation and reports.",
         discussion: """
-            Uses configs/sft-phantoms-tiny.yaml and configs/aar-phantoms-tiny.yaml (with shorter time \
+            Uses UMed's configs/sft-phantoms-tiny.yaml and configs/aar-phantoms-tiny.yaml (with shorter time \
             limits) and SYNTHETIC phantom images only — no patient data. About 10 minutes on 2 CPU \
             cores; --quick (under 2 minutes) trains for seconds and shows the pipeline, not learning. \
             Writes into --out: data/ (the evaluation phantoms), sft/ and aar/ (training runs), eval-sft/ \
@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
 
     @Flag(help: "A two-minute run: a few seconds of each stage on a few phantoms.") var quick = false
     @Option(help: "The output folder (default: runs/demo, or runs/demo-quick with --quick).") var out: String?
-    @Option(help: "The folder holding the demo's configurations and templates.") var configs = "configs"
+    @Option(help: "The folder holding the demo's configurations, templates and synonyms (default: UMed's configs/).") var configs: String?
     @Flag(help: "Delete an earlier demo in --out first.") var fresh = false
 
     /// What each kind of demo runs.
@@ -60,11 +60,11 @@ struct Demo: ParsableCommand {
         let began = Date()
         let plan = quick ? Plan.quick : Plan.full
         let folder = URL(fileURLWithPath: out ?? (quick ? "runs/demo-quick" : "runs/demo"), isDirectory: true)
-        let configFolder = URL(fileURLWithPath: configs, isDirectory: true)
+        let configFolder = try configs.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? Resources.configs()
         let sftConfig = configFolder.appendingPathComponent("sft-phantoms-tiny.yaml")
         let aarConfig = configFolder.appendingPathComponent("aar-phantoms-tiny.yaml")
         for file in [sftConfig, aarConfig] where !FileManager.default.fileExists(atPath: file.path) {
-            throw ValidationError("\(file.path) is missing: run the demo from the UMed checkout, or pass --configs")
+            throw ValidationError("\(file.path) is missing: pass --configs with the folder holding the demo's configurations")
         }
         try prepare(folder, plan: plan)
         var stageSeconds: [String: Double] = [:]

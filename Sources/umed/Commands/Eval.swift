@@ -31,7 +31,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Samples shown in the report's gallery (spread over the data).") var gallery = 12
     @Option(help: "Evaluate only the first N samples of the split.") var limit: Int?
     @Option(help: "The row name in tables (default: the model folder's name).") var name: String?
-    @Option(help: "The folder of per-source synonym tables (<source>.txt).") var synonyms = "configs/synonyms"
+    @Option(help: "The folder of per-source synonym tables (<source>.txt) (default: UMed's configs/synonyms).") var synonyms: String?
     @Option(help: "Table columns: auto (sources if several, else modalities), source or modality.") var columns = "auto"
     @Option(help: "A folder with tokenizer.json when the model's has none.") var tokenizer: String?
     @Option(help: "Chat format: vicuna, mistral, chatml, llava-med (default: detected from the checkpoint).") var chatFormat: String?
@@ -97,14 +97,23 @@ struct Eval: ParsableCommand {
         }
     }
 
-    /// The synonym tables in `path`; without the folder, names are compared as written (normalized).
-    static func loadSynonyms(_ path: String) throws -> CategorySynonyms {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            FileHandle.standardError.write(Data("warning: no synonym tables at \(path); categories must match by name\n".utf8))
-            return CategorySynonyms()
+    /// The synonym tables in `path` (which must exist), else UMed's own (`Resources`); when those
+    /// cannot be found either, names are compared as written (normalized), with a warning.
+    static func loadSynonyms(_ path: String?) throws -> CategorySynonyms {
+        let folder: URL
+        if let path {
+            folder = URL(fileURLWithPath: path, isDirectory: true)
+        } else {
+            do { folder = try Resources.configs("synonyms") } catch {
+                FileHandle.standardError.write(Data("warning: \(error) Categories must match by name.\n".utf8))
+                return CategorySynonyms()
+            }
         }
-        return try CategorySynonyms(directory: URL(fileURLWithPath: path, isDirectory: true))
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw EvaluationError.unreadable(path: folder.path, problem: "no such folder of synonym tables")
+        }
+        return try CategorySynonyms(directory: folder)
     }
 
     func runComparison() throws {
