@@ -21,6 +21,19 @@ final class DrawingTests: XCTestCase {
         XCTAssertEqual(painted.count, 20 * 10 - 16 * 6)
     }
 
+    /// A small image is enlarged for drawing and its boxes follow; no box still gives the enlarged RGB image.
+    func testAnnotatedEnlargesSmallImagesWithTheirBoxes() {
+        let image = Image(width: 16, height: 8, channels: 1, fill: [50])
+        let drawn = image.annotated([Box(x1: 2, y1: 2, x2: 6, y2: 6)], minimumSide: 32, thickness: 1)
+        XCTAssertEqual([drawn.width, drawn.height, drawn.channels], [64, 32, 3], "the shorter side reaches 32: 4x")
+        XCTAssertEqual(drawn.pixel(x: 8, y: 12), red, "the box's left edge at 2 x 4")
+        XCTAssertEqual(drawn.pixel(x: 7, y: 12), [50, 50, 50])
+        XCTAssertEqual(drawn.pixel(x: 23, y: 12), red, "the right edge's last pixel at 6 x 4 - 1")
+        let plain = image.annotated([], minimumSide: 32)
+        XCTAssertEqual([plain.width, plain.height, plain.channels], [64, 32, 3])
+        XCTAssertEqual(image.annotated([], minimumSide: 4).width, 16, "a large enough image keeps its size")
+    }
+
     func testFractionalAndOutOfBoundsBoxes() {
         var image = Image(width: 20, height: 20, channels: 4, fill: [0, 0, 0, 0])
         // Edges at x = 4.5 and 25.2 (outside): the left edge is column 4; the box is clipped to the

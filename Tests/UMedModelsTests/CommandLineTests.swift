@@ -88,7 +88,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotNil(printed?["text"] as? String)
         XCTAssertNotNil(printed?["boxes"] as? [Any])
         let picture = try Image(contentsOf: drawn)
-        XCTAssertEqual([picture.width, picture.height], [48, 40])
+        XCTAssertEqual([picture.width, picture.height], [48 * 7, 40 * 7], "enlarged 7x: the shorter side reaches 256 pixels")
     }
 
     func testBadInputIsAMessageNotACrash() throws {

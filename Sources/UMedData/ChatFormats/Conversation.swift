@@ -1,3 +1,4 @@
+import Foundation
 /// One message of a conversation, in LLaVA's data vocabulary: `human` asks, `gpt` answers.
 public struct ChatMessage: Sendable, Equatable {
     public enum Role: String, Sendable {
@@ -59,6 +60,11 @@ public struct Conversation: Sendable, Equatable {
         let rest = placeholder.replacingMatches(in: text, with: "")
         guard !rest.isIdentical(to: text) else { return text }
         return imagePlaceholder + "\n" + trimmingPythonWhitespace(rest)
+    }
+
+    /// The text a person reads: `text` without the image placeholder, trimmed.
+    public static func withoutImagePlaceholder(_ text: String) -> String {
+        text.replacingOccurrences(of: imagePlaceholder, with: "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Python's `str.strip()`: Unicode whitespace at both ends.

@@ -124,6 +124,18 @@ extension Image {
         return canvas
     }
 
+    /// `boxes` (in this image's pixels) drawn and labelled on this image enlarged (nearest neighbour)
+    /// until its shorter side is at least `minimumSide`, so that a small image's boxes and labels
+    /// stay readable. `thickness` defaults to 1/128 of the enlarged image's shorter side.
+    public func annotated(_ boxes: [Box], labels: [String]? = nil, colors: [Color] = [.red], minimumSide: Int = 256,
+                          thickness: Int? = nil) -> Image {
+        let factor = enlargementFactor(minimumSide: minimumSide)
+        let canvas = enlarged(by: factor)
+        guard !boxes.isEmpty else { return canvas.rgb() }
+        return canvas.drawingBoxes(boxes.map { $0.scaled(by: Double(factor)) }, labels: labels, colors: colors,
+                                   thickness: thickness ?? max(1, min(canvas.width, canvas.height) / 128))
+    }
+
     /// This image enlarged `factor` times by repeating pixels (nearest neighbour), so small images
     /// and their labels stay readable.
     public func enlarged(by factor: Int) -> Image {

@@ -131,7 +131,7 @@ public struct EvaluationReport {
         return """
             <div class="card"><div><b>\(escape(answer.id))</b> · \(escape(answer.source)) · \(escape(answer.modality)) · \(iou) · \(verdict)</div>
             <img src="figures/sample-\(number)-boxes.png" alt="\(escape(answer.id)): boxes"><img src="figures/sample-\(number)-attention.png" alt="\(escape(answer.id)): \(basis)">
-            <div>Question:</div><pre>\(escape(answer.question))</pre>
+            <div>Question:</div><pre>\(escape(Conversation.withoutImagePlaceholder(answer.question)))</pre>
             <div>Answer (mean token log-prob \(String(format: "%.3f", answer.meanLogProbability))):</div><pre>\(escape(answer.answer))</pre>
             <div>Reference:</div><pre>\(escape(answer.reference))</pre></div>
 

@@ -10,17 +10,11 @@ public enum GalleryFigures {
     public static let predictionColor = Color.red
 
     public static func boxes(_ sample: GallerySample, minimumSide: Int = 256) -> Image {
-        let factor = sample.image.enlargementFactor(minimumSide: minimumSide)
-        let scale = Double(factor)
         let truth = sample.answer.truth, predicted = sample.answer.predicted
-        let thickness = max(1, min(sample.image.width, sample.image.height) * factor / 128)
-        let enlarged = sample.image.enlarged(by: factor)
-        guard !truth.isEmpty || !predicted.isEmpty else { return enlarged.rgb() }
-        return enlarged.drawingBoxes(
-            truth.map { $0.box.scaled(by: scale) } + predicted.map { $0.box.scaled(by: scale) },
-            labels: truth.map(\.category) + predicted.map(\.category),
+        return sample.image.annotated(
+            truth.map(\.box) + predicted.map(\.box), labels: truth.map(\.category) + predicted.map(\.category),
             colors: Array(repeating: truthColor, count: truth.count) + Array(repeating: predictionColor, count: predicted.count),
-            thickness: thickness)
+            minimumSide: minimumSide)
     }
 
     /// The heatmap (normalized to its own range), or the plain image when no attention was captured.

@@ -65,7 +65,7 @@ private struct BuilderBenchmark: Sendable {
         let build = Elapsed.now - before.clock
         let calls = server.answered - before.answered
         guard summary.build.built == records.count, summary.stopped == nil, calls == 2 * records.count else {
-            throw ValidationError("the build did not finish cleanly: \(summary.build.built) of \(records.count) samples, "
+            throw CommandFailure(.failure, "the build did not finish cleanly: \(summary.build.built) of \(records.count) samples, "
                                   + "\(calls) calls, stopped: \(summary.stopped ?? "no")")
         }
         results["calls"] = calls

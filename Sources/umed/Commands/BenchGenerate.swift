@@ -18,9 +18,10 @@ struct BenchGenerate: ParsableCommand {
 
     func run() throws {
         guard case .llava(let llava) = try PretrainedModel.load(from: URL(fileURLWithPath: model)) else {
-            throw ValidationError("\(model) is not a LLaVA checkpoint")
+            throw CommandFailure(.badInput, "\(model) is not a LLaVA checkpoint")
         }
-        let ids = Self.promptIds(imageToken: llava.configuration.imageTokenIndex, imageTokens: llava.imageTokenCount)
+        let ids = try Self.promptIds(imageToken: llava.configuration.imageTokenIndex, imageTokens: llava.imageTokenCount,
+                                 vocabularySize: llava.configuration.text.vocabularySize)
         let pixels = Tensor.randn([1, 3, llava.visionTower.imageSize, llava.visionTower.imageSize], generator: Generator(seed: 1))
         let inputIds = Tensor(ids, shape: [1, ids.count])
         var results: [String: Any] = [
@@ -48,9 +49,13 @@ struct BenchGenerate: ParsableCommand {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// bench/peer_generate.py's prompt: BOS, 8 text tokens, the image, 16 text tokens (seeded).
-    static func promptIds(imageToken: Int, imageTokens: Int) -> [Int] {
-        let text = Tensor.randint(3, imageToken - 1, [24], generator: Generator(seed: 0)).toArray(of: Int64.self).map { Int($0) }
+    /// bench/peer_generate.py's prompt: BOS, 8 text tokens, the image, 16 text tokens (seeded), the
+    /// text tokens drawn below the image token (LLaVA's layout), or above it when it is one of the
+    /// first ids (a tokenizer built from training texts puts it among the special tokens).
+    static func promptIds(imageToken: Int, imageTokens: Int, vocabularySize: Int) throws -> [Int] {
+        let (low, high) = imageToken > 4 ? (3, imageToken - 1) : (imageToken + 1, vocabularySize)
+        guard high > low else { throw CommandFailure(.badInput, "the model's vocabulary has no text tokens besides the image token") }
+        let text = Tensor.randint(low, high, [24], generator: Generator(seed: 0)).toArray(of: Int64.self).map { Int($0) }
         return [1] + text[0..<8] + Array(repeating: imageToken, count: imageTokens) + text[8...]
     }
 

@@ -28,7 +28,10 @@ struct Fuzz: ParsableCommand {
     @Option(help: "The random seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "A folder of seed inputs (default: the test fixture images for png and jpeg, none for the others).")
+    /// The test fixture images (in the checkout umed was built in) that seed png and jpeg.
+    static let fixtureImages = "Tests/UMedDataTests/Fixtures/images"
+
+    @Option(help: "A folder of seed inputs (default: the checkout's \(Fuzz.fixtureImages) for png and jpeg, none for the others).")
     var seeds: String?
 
     @Option(help: "The largest input in bytes.")
@@ -40,14 +43,14 @@ struct Fuzz: ParsableCommand {
     }
 
     func run() throws {
-        let path = seeds ?? (target.hasBuiltInSeeds ? nil : "Tests/UMedDataTests/Fixtures/images")
+        let path = seeds ?? (target.hasBuiltInSeeds ? nil : (Resources.checkout()?.path ?? ".") + "/" + Self.fixtureImages)
         let directory = path.map { URL(fileURLWithPath: $0, isDirectory: true) }
         let exists = directory.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
         guard exists || (path == nil && target.hasBuiltInSeeds) else {
-            throw ValidationError("no seed folder at \(path ?? ""); pass --seeds DIR")
+            throw CommandFailure(.missingInput, "no seed folder at \(path ?? ""); pass --seeds DIR")
         }
         let inputs = try target.seeds(in: exists ? directory : nil)
-        guard !inputs.isEmpty else { throw ValidationError("no \(target.rawValue) seed files in \(path ?? "")") }
+        guard !inputs.isEmpty else { throw CommandFailure(.badInput, "no \(target.rawValue) seed files in \(path ?? "")") }
         let report = target.fuzz(seeds: inputs, count: count, seed: seed, maxLength: maxLength,
                                  progressInterval: max(count / 10, 1)) { partial in
             FileHandle.standardError.write(Data("\(partial.inputs)/\(count) inputs, \(Int(partial.inputsPerSecond))/s\n".utf8))

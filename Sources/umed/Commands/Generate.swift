@@ -29,18 +29,21 @@ struct Generate: ParsableCommand {
     var visionTower: String?
     @Flag(help: "Print {\"text\", \"tokens\", \"logprobs\", \"boxes\"} as JSON.") var json = false
     @Option(help: "Write the image with the answer's boxes to this PNG.") var draw: String?
+    @Option(help: "With --draw: enlarge smaller images to at least this many pixels a side (nearest neighbour).")
+    var drawMinSide = 256
 
     func validate() throws {
         guard maxNewTokens > 0 else { throw ValidationError("--max-new-tokens must be positive") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be ≥ 0") }
         guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        guard drawMinSide >= 1 else { throw ValidationError("--draw-min-side must be positive") }
     }
 
     func run() throws {
         let directory = URL(fileURLWithPath: model)
         guard case .llava(let llava) = try PretrainedModel.load(
             from: directory, visionTower: visionTower.map { URL(fileURLWithPath: $0) })
-        else { throw ValidationError("\(model) is a text-only model; umed generate needs a vision-language model") }
+        else { throw CommandFailure(.badInput, "\(model) is a text-only model; umed generate needs a vision-language model") }
         let tokenizer = try Tokenizer(directory: directory)
         let source = try Image(contentsOf: URL(fileURLWithPath: image))
         let processor = VisionLanguageProcessor(
@@ -60,8 +63,7 @@ struct Generate: ParsableCommand {
         let text = tokenizer.decode(sequence.tokens, skipSpecialTokens: true).trimmingCharacters(in: .whitespacesAndNewlines)
         let boxes = BoxText.boxes(in: text, imageWidth: source.width, imageHeight: source.height)
         if let draw {
-            try source.rgb().drawingBoxes(boxes, colors: [.red], thickness: max(2, source.width / 200))
-                .write(to: URL(fileURLWithPath: draw))
+            try source.annotated(boxes, minimumSide: drawMinSide).write(to: URL(fileURLWithPath: draw))
         }
         if json {
             let object: [String: Any] = [

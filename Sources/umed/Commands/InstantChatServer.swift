@@ -54,7 +54,7 @@ final class InstantChatServer: Sendable {
         var iterator = ports.stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
-            throw ValidationError("the loopback server did not start")
+            throw CommandFailure(.failure, "the loopback server did not start")
         }
         return (port, task)
     }

@@ -26,19 +26,14 @@ struct MauDraw: ParsableCommand {
 
     func run() throws {
         var found: Record?
-        do {
-            try JSONLines.forEach(Record.self, in: URL(fileURLWithPath: file)) { record, _ in
-                if found == nil && record.id == id { found = record }
-            }
-        } catch let error as RecordError {
-            throw ValidationError(error.description)
+        try JSONLines.forEach(Record.self, in: URL(fileURLWithPath: file)) { record, _ in
+            if found == nil && record.id == id { found = record }
         }
-        guard let record = found else { throw ValidationError("no record with id \(id) in \(file)") }
+        guard let record = found else { throw CommandFailure(.badInput, "\(file): no record with id \(id)") }
         let image = try Image(contentsOf: URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(record.image))
         let factor = image.enlargementFactor(minimumSide: minSide)
-        let boxes = record.findings.map { $0.box.scaled(by: Double(factor)) }
-        let drawn = image.enlarged(by: factor)
-            .drawingBoxes(boxes, labels: record.findings.map(\.category), colors: Color.palette, thickness: max(1, factor / 2))
+        let drawn = image.annotated(record.findings.map(\.box), labels: record.findings.map(\.category), colors: Color.palette,
+                                    minimumSide: minSide)
         try drawn.write(to: URL(fileURLWithPath: out))
         print("wrote \(out): \(record.id), \(record.findings.count) findings" + (factor > 1 ? ", enlarged \(factor)x" : ""))
     }

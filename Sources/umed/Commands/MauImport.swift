@@ -64,11 +64,7 @@ struct MauImport: ParsableCommand {
             annotations: annotations.map { URL(fileURLWithPath: $0) },
             splitter: PatientSplitter(seed: seed, trainFraction: trainFraction, valFraction: valFraction),
             borderTolerance: borderTolerance)
-        let result: ImportResult
-        do { result = try source.run(options) } catch let error as ImportError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let result = try source.run(options)
         try JSONLines.write(result.records, to: URL(fileURLWithPath: out))
         print(result.report.summary(maxProblems: maxProblems))
         print("wrote \(result.records.count) records to \(out)")

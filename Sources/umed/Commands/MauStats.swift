@@ -13,10 +13,7 @@ struct MauStats: ParsableCommand {
     var file: String
 
     func run() throws {
-        let stats: MAUStatistics
-        do { stats = try MAUStatistics(contentsOf: URL(fileURLWithPath: file)) } catch let error as RecordError {
-            throw ValidationError(error.description)
-        }
+        let stats = try MAUStatistics(contentsOf: URL(fileURLWithPath: file))
         print("\(stats.images) images, \(stats.normal) normal, \(stats.findings) findings")
         for (title, counts) in [("source", stats.perSource), ("modality", stats.perModality),
                                 ("split", stats.perSplit), ("category", stats.perCategory)] {

@@ -25,10 +25,7 @@ struct MauValidate: ParsableCommand {
 
     func run() throws {
         let validator = MAUValidator(imageRoot: root.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        let report: MAUValidationReport
-        do { report = try validator.validate(URL(fileURLWithPath: file)) } catch let error as RecordError {
-            throw ValidationError(error.description)
-        }
+        let report = try validator.validate(URL(fileURLWithPath: file))
         if report.isValid {
             print("\(file): \(report.samples) samples, all valid")
             return
@@ -38,6 +35,6 @@ struct MauValidate: ParsableCommand {
             print("  \(file):\(problem.line):" + (problem.id.map { " (\($0))" } ?? "") + " " + problem.message)
         }
         if report.problems.count > maxProblems { print("  … and \(report.problems.count - maxProblems) more") }
-        throw ExitCode(1)
+        throw ExitCode(ExitStatus.badInput.rawValue)
     }
 }
