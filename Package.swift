@@ -112,6 +112,10 @@ let package = Package(
             name: "UMedEvalTests",
             dependencies: ["UMedEval", "UMedData", "UMedTraining"],
             resources: [.copy("Fixtures")]),
+        // README as a test: every documented `umed` command run against the built binary.
+        .testTarget(
+            name: "UMedCommandTests",
+            dependencies: ["UMedData", .product(name: "Hummingbird", package: "hummingbird")]),
     ],
     cxxLanguageStandard: .cxx17
 )
