@@ -1,7 +1,7 @@
 # UMed — the user's commands. `make demo` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 SWIFT ?= swift
-.PHONY: deps build release install test demo bench check-libtorch2 fixtures clean
+.PHONY: deps build release install test demo base bench check-libtorch2 fixtures clean
 PREFIX ?= /usr/local
 
 # Installs what is missing; idempotent and quick when everything is present.
@@ -32,6 +32,11 @@ test:
 # 2 cores; `.build/release/umed demo --quick` takes under 2 minutes).
 demo: release
 	.build/release/umed demo --out runs/demo
+
+# The phantom base (configs/base-shapes-tiny.yaml: umed-tiny pretrained on named shapes, no medical
+# content) into runs/base-shapes-tiny; continues an interrupted run. Hours of CPU; see RESULTS.md.
+base: release
+	.build/release/umed train sft --config configs/base-shapes-tiny.yaml --resume
 
 # UMed vs PyTorch + transformers on the same weights (training step, generation, peak memory);
 # rewrites BENCHMARKS.md's generated section. Installs the peer's .venv when missing (several GB).

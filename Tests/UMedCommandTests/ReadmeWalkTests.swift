@@ -37,7 +37,11 @@ final class ReadmeWalkTests: XCTestCase {
 
     func walkDataCommands(_ walk: CommandWalk, baseURL: String) throws {
         try walk.run(["phantoms", "--count", "24", "--seed", "3", "--out", "phantoms"])
-        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-96", "--size", "96"])
+        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-96", "--size", "96", "--difficulty", "realistic"])
+        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-demo", "--difficulty", "demo", "--scene", "medical"])
+        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-shapes", "--scene", "shapes"])
+        XCTAssertTrue(try JSONLines.read(Record.self, from: URL(fileURLWithPath: walk.path("phantoms-shapes/records.jsonl")))
+            .allSatisfy { $0.modality == "shapes" })
         let records = try JSONLines.read(Record.self, from: URL(fileURLWithPath: walk.path("phantoms/records.jsonl")))
         XCTAssertEqual(records.count, 24)
         XCTAssertEqual(try Image(contentsOf: URL(fileURLWithPath: walk.path("phantoms-96/" + JSONLines.read(Record.self, from: URL(fileURLWithPath: walk.path("phantoms-96/records.jsonl")))[0].image))).width, 96)
@@ -156,6 +160,9 @@ final class ReadmeWalkTests: XCTestCase {
         let demo = try walk.run(["demo", "--quick", "--out", "demo", "--fresh"], timeout: 900)
         XCTAssertTrue(demo.contains("report: "), demo)
         XCTAssertTrue(FileManager.default.fileExists(atPath: walk.path("demo/eval-aar/report.html")))
+        let reevaluated = try walk.run(["demo", "--quick", "--out", "demo", "--eval-seed", "7"], timeout: 300)
+        XCTAssertTrue(reevaluated.contains("Stage 1 (SFT): already done") && reevaluated.contains("(seed 7)"),
+                      "another evaluation seed keeps the trained models: \(reevaluated)")
     }
 
     // MARK: Models: generate, forward, embed, tokenize

@@ -21,8 +21,10 @@ final class PhantomTests: XCTestCase {
     }
 
     func testBoxesAreInsideTheImageAndTightAroundTheLesion() {
-        for size in [64, 96] {
-            let generator = PhantomGenerator(seed: 3, size: size)
+        let generators = [PhantomGenerator(seed: 3, size: 64), PhantomGenerator(seed: 3, size: 96),
+                          PhantomGenerator(seed: 3, size: 64, difficulty: .demo), PhantomGenerator(seed: 3, size: 64, scene: .shapes)]
+        for generator in generators {
+            let size = generator.size
             for index in 0..<250 {
                 let phantom = generator.phantom(index: index)
                 let image = phantom.image, background = phantom.background
@@ -47,6 +49,39 @@ final class PhantomTests: XCTestCase {
                 if phantom.findings.isEmpty { XCTAssertEqual(image, background) }
             }
         }
+    }
+
+    /// The demo difficulty draws small focal lesions larger and fewer faint ones; the realistic one
+    /// is the default, image for image.
+    func testDifficultySettings() {
+        func smallestSide(_ generator: PhantomGenerator, _ categories: Set<String>) -> Double {
+            (0..<400).flatMap { generator.phantom(index: $0).findings }.filter { categories.contains($0.category) }
+                .map { min($0.box.width, $0.box.height) }.min() ?? 0
+        }
+        let nodules: Set<String> = ["nodule", "lung nodule", "kidney lesion"]
+        XCTAssertLessThan(smallestSide(PhantomGenerator(seed: 4), nodules), 5)
+        XCTAssertGreaterThanOrEqual(smallestSide(PhantomGenerator(seed: 4, difficulty: .demo), nodules), 5,
+                                    "a radius of at least 0.05 x 64 = 3.2 pixels")
+        XCTAssertEqual(PhantomGenerator(seed: 4).phantom(index: 9).image, PhantomGenerator(seed: 4, difficulty: .realistic).phantom(index: 9).image)
+        XCTAssertNotNil(PhantomDifficulty(minimumLesionRadius: 0.3).problem)
+        XCTAssertNotNil(PhantomDifficulty(normalFraction: 1.5).problem)
+        XCTAssertNil(PhantomDifficulty.demo.problem)
+    }
+
+    /// The shapes scene: named shapes only, in colour, every shape drawn, normal and two-object scenes.
+    func testShapesScene() {
+        let generator = PhantomGenerator(seed: 6, scene: .shapes)
+        var names: [String: Int] = [:], normal = 0
+        for index in 0..<300 {
+            let phantom = generator.phantom(index: index)
+            XCTAssertEqual(phantom.modality, "shapes")
+            XCTAssertEqual(phantom.image.channels, 3)
+            if phantom.findings.isEmpty { normal += 1 }
+            for finding in phantom.findings { names[finding.category, default: 0] += 1 }
+        }
+        XCTAssertEqual(Set(names.keys), Set(PhantomScene.shapes.categories))
+        XCTAssertTrue(Set(PhantomScene.shapes.categories).isDisjoint(with: PhantomScene.medical.categories), "never a lesion category")
+        XCTAssertTrue((30...90).contains(normal), "about a fifth without shapes: \(normal)")
     }
 
     func testModalitiesCategoriesNormalShareAndPairs() {

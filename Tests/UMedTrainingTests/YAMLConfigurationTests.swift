@@ -213,6 +213,11 @@ final class YAMLConfigurationTests: XCTestCase {
         XCTAssertEqual(llava.training.learningRate(for: .projector), 2e-5)
         XCTAssertEqual(llava.training.learningRate(for: .lm), 2e-4)
 
+        let base = try SFTConfiguration.load(from: configs.appendingPathComponent("base-shapes-tiny.yaml"))
+        try base.validate()
+        XCTAssertEqual(base.data.phantoms?.scene, .shapes)
+        XCTAssertEqual(base.model.tiny, phantoms.model.tiny, "the base has the demo model's sizes, so Stage 1 loads it")
+
         XCTAssertThrowsError(try SFTConfiguration.load(from: configs.appendingPathComponent("missing.yaml"))) { error in
             guard case .unreadable? = error as? TrainingError else { return XCTFail("\(error)") }
         }

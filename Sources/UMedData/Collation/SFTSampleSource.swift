@@ -116,7 +116,7 @@ public final class MAUFileSource: SFTSampleSource, Sendable {
     }
 }
 
-/// Fresh synthetic phantoms, no files: sample i is `PhantomGenerator(seed:size:)`'s image
+/// Fresh synthetic phantoms, no files: sample i is `PhantomGenerator(seed:size:difficulty:)`'s image
 /// `firstIndex + i` with its template answer (`PhantomDataset`, `TemplateGenerator` with
 /// `templates`), as `umed phantoms` would write it — "fresh phantoms every step" training.
 public struct PhantomSource: SFTSampleSource, Sendable {
@@ -124,8 +124,9 @@ public struct PhantomSource: SFTSampleSource, Sendable {
     public let count: Int
     public let firstIndex: Int
 
-    public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0, templates: PromptTemplates = .builtIn) {
-        dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size),
+    public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0, templates: PromptTemplates = .builtIn,
+                difficulty: PhantomDifficulty = .realistic, scene: PhantomScene = .medical) {
+        dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size, difficulty: difficulty, scene: scene),
                                  answers: TemplateGenerator(templates: templates, seed: seed))
         self.count = count
         self.firstIndex = firstIndex

@@ -63,25 +63,25 @@ struct CTAnatomy: PhantomAnatomy {
         canvas.addNoise(sigma: 4, rng: &rng)
     }
 
-    func lesion(_ category: String, strength: Double, rng: inout SplitMix64) -> PhantomLesion {
+    func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion {
         switch category {
         case "liver lesion":
             let point = liver.randomInteriorPoint(fraction: 0.6, rng: &rng)
-            let radius = size * rng.uniform(0.03, 0.07)
+            let radius = size * max(minimumRadius, rng.uniform(0.03, 0.07))
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius * rng.uniform(0.8, 1.2),
                             softness: 0.2, irregularity: 0.08, rng: &rng)
             return .additive(category, blob: blob, delta: -strength * rng.uniform(40, 70), texture: 0.2, rng: &rng)
         case "kidney lesion":
             let kidney = rng.pick(kidneys)
             let point = kidney.randomInteriorPoint(fraction: 0.7, rng: &rng)
-            let radius = size * rng.uniform(0.025, 0.045)
+            let radius = size * max(minimumRadius, rng.uniform(0.025, 0.045))
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius,
                             softness: 0.15, irregularity: 0.05, maxRotation: 0.2, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(50, 90), texture: 0.1, rng: &rng)
         default:  // lung nodule
             let lung = rng.pick(lungs)
             let point = lung.randomInteriorPoint(fraction: 0.6, rng: &rng)
-            let radius = size * rng.uniform(0.02, 0.04)
+            let radius = size * max(minimumRadius, rng.uniform(0.02, 0.04))
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius * rng.uniform(0.85, 1.15),
                             softness: 0.2, irregularity: 0.06, maxRotation: 0.2, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(70, 120), texture: 0.1, rng: &rng)

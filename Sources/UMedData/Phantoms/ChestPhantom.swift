@@ -48,19 +48,19 @@ struct ChestAnatomy: PhantomAnatomy {
         canvas.addNoise(sigma: 3, rng: &rng)
     }
 
-    func lesion(_ category: String, strength: Double, rng: inout SplitMix64) -> PhantomLesion {
+    func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion {
         let lung = rng.pick(lungs)
         let lateral: Double = lung.centerX < size / 2 ? -1 : 1
         switch category {
         case "nodule":
             let point = lung.randomInteriorPoint(fraction: 0.65, rng: &rng)
-            let radius = size * rng.uniform(0.025, 0.05)
+            let radius = size * max(minimumRadius, rng.uniform(0.025, 0.05))
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius * rng.uniform(0.85, 1.15),
                             softness: 0.25, irregularity: 0.05, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(60, 100), texture: 0.1, rng: &rng)
         case "mass":
             let point = lung.randomInteriorPoint(fraction: 0.45, rng: &rng)
-            let radius = size * rng.uniform(0.07, 0.12)
+            let radius = size * max(minimumRadius, rng.uniform(0.07, 0.12))
             let blob = Blob(centerX: point.x, centerY: point.y, radiusX: radius, radiusY: radius * rng.uniform(0.8, 1.2),
                             softness: 0.15, irregularity: 0.15, rng: &rng)
             return .additive(category, blob: blob, delta: strength * rng.uniform(45, 85), texture: 0.35, rng: &rng)

@@ -42,12 +42,12 @@ struct EndoscopyAnatomy: PhantomAnatomy {
         canvas.addNoise(sigma: 3, rng: &rng)
     }
 
-    func lesion(_ category: String, strength: Double, rng: inout SplitMix64) -> PhantomLesion {
+    func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion {
         let angle = rng.uniform(0, 6.283185307179586), reach = fieldOfView * rng.uniform(0.1, 0.62)
         let x = size / 2 + reach * PhantomMath.cos(angle), y = size / 2 + reach * PhantomMath.sin(angle)
         switch category {
         case "polyp":  // a raised dome, paler than the mucosa, lit from the upper left
-            let radius = size * rng.uniform(0.05, 0.11)
+            let radius = size * max(minimumRadius, rng.uniform(0.05, 0.11))
             let blob = Blob(centerX: x, centerY: y, radiusX: radius, radiusY: radius * rng.uniform(0.8, 1.2),
                             softness: 0.12, irregularity: 0.08, rng: &rng)
             let tone = SIMD3(rng.uniform(200, 230), rng.uniform(110, 140), rng.uniform(100, 125))
@@ -56,7 +56,7 @@ struct EndoscopyAnatomy: PhantomAnatomy {
                 return tone * light
             }
         case "ulcer":  // a whitish-yellow fibrin base inside a red rim
-            let radius = size * rng.uniform(0.04, 0.08)
+            let radius = size * max(minimumRadius, rng.uniform(0.04, 0.08))
             var rim = Blob(centerX: x, centerY: y, radiusX: radius * 1.4, radiusY: radius * 1.4 * rng.uniform(0.8, 1.2),
                            softness: 0.2, irregularity: 0.1, rng: &rng)
             var base = rim
@@ -72,7 +72,7 @@ struct EndoscopyAnatomy: PhantomAnatomy {
                 return ringed + (fibrin - ringed) * (inner * opacity)
             }
         default:  // bleeding: an irregular dark-red pool
-            let radius = size * rng.uniform(0.04, 0.09)
+            let radius = size * max(minimumRadius, rng.uniform(0.04, 0.09))
             let blob = Blob(centerX: x, centerY: y, radiusX: radius, radiusY: radius * rng.uniform(0.6, 1.3),
                             softness: 0.15, irregularity: 0.25, rng: &rng)
             let blood = SIMD3(rng.uniform(100, 135), rng.uniform(4, 14), rng.uniform(8, 18))

@@ -13,8 +13,9 @@ protocol PhantomAnatomy {
     func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64)
 
     /// A lesion of `category` at a random place where it belongs, with `strength` in (0, 1]
-    /// scaling its contrast (faint lesions have low strength).
-    func lesion(_ category: String, strength: Double, rng: inout SplitMix64) -> PhantomLesion
+    /// scaling its contrast (faint lesions have low strength); a focal lesion's radius is at least
+    /// `minimumRadius` (a fraction of the image side).
+    func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion
 }
 
 /// A lesion ready to paint: the pixels it may touch and the new value of each.

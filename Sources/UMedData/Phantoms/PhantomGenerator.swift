@@ -1,3 +1,19 @@
+/// What phantoms show: the medical-looking modalities with lesions (the demo's data), or generic
+/// named shapes (`ShapesScene`, for pretraining a base model that has never seen a lesion).
+public enum PhantomScene: String, CaseIterable, Codable, Sendable {
+    case medical, shapes
+
+    var anatomies: [any PhantomAnatomy.Type] {
+        switch self {
+        case .medical: PhantomGenerator.anatomies
+        case .shapes: [ShapesScene.self]
+        }
+    }
+
+    /// Every category this scene names.
+    public var categories: [String] { anatomies.flatMap { $0.categories } }
+}
+
 /// One synthetic image with its ground truth. `background` is the same image without lesions.
 public struct Phantom: Sendable {
     public var image: Image
@@ -10,38 +26,40 @@ public struct Phantom: Sendable {
 /// Deterministic synthetic medical-looking images (SYNTHETIC: no patient data) in three
 /// modalities — chest radiograph, CT slice, endoscopy — with lesions at known boxes.
 ///
-/// Image `index` depends only on (seed, index, size, the fractions): any subset can be generated
+/// Image `index` depends only on (seed, index, size, difficulty): any subset can be generated
 /// on its own (fresh phantoms per training step), and results are bit-identical on every platform.
 public struct PhantomGenerator: Sendable {
     public var seed: UInt64
     /// Width and height in pixels.
     public var size: Int
-    /// Share of images without findings.
-    public var normalFraction = 0.2
-    /// Share of abnormal images with two findings.
-    public var secondFindingFraction = 0.2
-    /// Share of lesions drawn with low contrast.
-    public var faintFraction = 0.2
+    /// Lesion size and contrast, normal and two-finding shares.
+    public var difficulty: PhantomDifficulty
+    /// What the images show: medical-looking modalities with lesions, or named shapes.
+    public var scene: PhantomScene
 
-    public init(seed: UInt64, size: Int = 64) {
+    public init(seed: UInt64, size: Int = 64, difficulty: PhantomDifficulty = .realistic, scene: PhantomScene = .medical) {
         precondition(size >= 16, "phantoms need at least 16 pixels a side")
+        precondition(difficulty.problem == nil, difficulty.problem ?? "")
         self.seed = seed
         self.size = size
+        self.difficulty = difficulty
+        self.scene = scene
     }
 
-    static var anatomies: [any PhantomAnatomy.Type] { [ChestAnatomy.self, CTAnatomy.self, EndoscopyAnatomy.self] }
+    /// The medical modalities (the demo's phantoms).
+    static let anatomies: [any PhantomAnatomy.Type] = [ChestAnatomy.self, CTAnatomy.self, EndoscopyAnatomy.self]
 
-    /// The modality strings, in a fixed order.
+    /// The medical modality strings, in a fixed order.
     public static var modalities: [String] { anatomies.map { $0.modality } }
 
-    /// The lesion categories of each modality.
+    /// The lesion categories of each medical modality.
     public static var categories: [String: [String]] {
         Dictionary(uniqueKeysWithValues: anatomies.map { ($0.modality, $0.categories) })
     }
 
     public func phantom(index: Int) -> Phantom {
         var rng = SplitMix64(seed: seed, stream: UInt64(truncatingIfNeeded: index))
-        let anatomyType = rng.pick(PhantomGenerator.anatomies)
+        let anatomyType = rng.pick(scene.anatomies)
         return render(anatomyType, rng: &rng)
     }
 
@@ -50,16 +68,16 @@ public struct PhantomGenerator: Sendable {
         var canvas = PhantomCanvas(size: size, channels: Anatomy.channels, fill: SIMD3(repeating: 4))
         anatomy.paintBackground(&canvas, rng: &rng)
         let background = canvas.image()
-        var lesionCount = rng.chance(normalFraction) ? 0 : 1
-        if lesionCount == 1 && rng.chance(secondFindingFraction) { lesionCount = 2 }
+        var lesionCount = rng.chance(difficulty.normalFraction) ? 0 : 1
+        if lesionCount == 1 && rng.chance(difficulty.secondFindingFraction) { lesionCount = 2 }
         var findings: [Finding] = []
         var placed: [PixelRegion] = []
         var attempts = 0
         while findings.count < lesionCount && attempts < 12 {
             attempts += 1
             let category = rng.pick(Anatomy.categories)
-            let strength = rng.chance(faintFraction) ? rng.uniform(0.3, 0.55) : rng.uniform(0.6, 1.0)
-            let lesion = anatomy.lesion(category, strength: strength, rng: &rng)
+            let strength = rng.chance(difficulty.faintFraction) ? rng.uniform(0.3, 0.55) : rng.uniform(0.6, 1.0)
+            let lesion = anatomy.lesion(category, strength: strength, minimumRadius: difficulty.minimumLesionRadius, rng: &rng)
             let region = lesion.region.clipped(to: size)
             // Lesions never share pixels, so each box holds exactly the pixels its lesion changed.
             guard !region.isEmpty, !placed.contains(where: { $0.touches(region, margin: 1) }) else { continue }

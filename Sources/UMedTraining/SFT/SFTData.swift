@@ -9,6 +9,8 @@ struct SFTData {
     var validation: any SFTSampleSource
     /// Files and finite phantom sets are reshuffled each epoch; a fresh stream needs no shuffle.
     var shufflesTraining: Bool
+    /// Samples whose texts only join a built tokenizer's vocabulary.
+    var vocabularyOnly: [any SFTSampleSource] = []
 
     init(configuration: SFTConfiguration) throws {
         let data = configuration.data
@@ -20,10 +22,16 @@ struct SFTData {
                     throw TrainingError.invalidConfiguration("data.phantoms.templates: \(error)")
                 }
             } ?? .builtIn
+            let difficulty = try phantoms.resolvedDifficulty()
             train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1),
-                                  templates: templates)
+                                  templates: templates, difficulty: difficulty, scene: phantoms.scene)
             validation = PhantomSource(seed: phantoms.validationSeed, size: phantoms.size, count: phantoms.validationCount,
-                                       templates: templates)
+                                       templates: templates, difficulty: difficulty, scene: phantoms.scene)
+            // A tokenizer built for phantoms knows every scene's words, so a model pretrained on one
+            // scene (a shapes base) reads the others (texts only: nothing else of them is trained).
+            vocabularyOnly = PhantomScene.allCases.filter { $0 != phantoms.scene }.map {
+                PhantomSource(seed: phantoms.seed, size: phantoms.size, count: 1000, templates: templates, difficulty: difficulty, scene: $0)
+            }
             shufflesTraining = phantoms.count != nil
             return
         }
@@ -67,7 +75,7 @@ struct SFTData {
     /// and the validation ones.
     func tokenizerTexts(configuration: SFTConfiguration, chatFormat: ChatFormat, limit: Int = 1000) throws -> [String] {
         var samples: [MAUSample] = []
-        for source in [train, validation] {
+        for source in [train, validation] + vocabularyOnly {
             for index in 0..<min(source.count, limit) { samples.append(try source.sample(at: index).sample) }
         }
         return try SFTExampleBuilder.renderedTexts(of: samples, chatFormat: chatFormat, system: configuration.data.systemPrompt)

@@ -1,3 +1,5 @@
+import UMedData
+
 /// `data:` — MAU JSONL files (with an image root and split filters) or generated phantoms, the
 /// sequence length, augmentation and an optional system prompt.
 public struct SFTDataConfiguration: Codable, Equatable, Sendable {
@@ -79,10 +81,20 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     /// A template directory for the answers (as `umed mau build --templates`); absent: the
     /// built-in narrative templates.
     public var templates: String?
+    /// The named difficulty (`PhantomDifficulty.named`: realistic, demo).
+    public var difficulty = "realistic"
+    /// What the images show: `medical` (the modalities with lesions) or `shapes` (a base model's pretraining).
+    public var scene = PhantomScene.medical
+    /// Overrides of the named difficulty's values.
+    public var minimumLesionRadius: Double?
+    public var faintFraction: Double?
+    public var normalFraction: Double?
+    public var secondFindingFraction: Double?
 
     public init(seed: UInt64 = 0, size: Int = 64, count: Int? = nil, validationCount: Int = 300, validationSeed: UInt64 = 1,
-                templates: String? = nil) {
+                templates: String? = nil, difficulty: String = "realistic") {
         self.templates = templates
+        self.difficulty = difficulty
         self.seed = seed
         self.size = size
         self.count = count
@@ -91,8 +103,24 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case seed, size, count, templates
+        case seed, size, count, templates, difficulty, scene
         case validationCount = "validation_count", validationSeed = "validation_seed"
+        case minimumLesionRadius = "minimum_lesion_radius", faintFraction = "faint_fraction", normalFraction = "normal_fraction"
+        case secondFindingFraction = "second_finding_fraction"
+    }
+
+    /// The named difficulty with this section's overrides.
+    public func resolvedDifficulty() throws -> PhantomDifficulty {
+        guard var resolved = PhantomDifficulty.named[difficulty] else {
+            throw TrainingError.invalidValue(path: "data.phantoms.difficulty",
+                                             problem: "\"\(difficulty)\" is not one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
+        }
+        if let minimumLesionRadius { resolved.minimumLesionRadius = minimumLesionRadius }
+        if let faintFraction { resolved.faintFraction = faintFraction }
+        if let normalFraction { resolved.normalFraction = normalFraction }
+        if let secondFindingFraction { resolved.secondFindingFraction = secondFindingFraction }
+        if let problem = resolved.problem { throw TrainingError.invalidValue(path: "data.phantoms", problem: problem) }
+        return resolved
     }
 
     public init(from decoder: Decoder) throws {
@@ -104,6 +132,12 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         validationCount = try section(.validationCount, default: defaults.validationCount)
         validationSeed = try section(.validationSeed, default: defaults.validationSeed)
         templates = try section(.templates, default: defaults.templates)
+        difficulty = try section(.difficulty, default: defaults.difficulty)
+        scene = try section.choice(.scene, default: defaults.scene)
+        minimumLesionRadius = try section(.minimumLesionRadius, default: defaults.minimumLesionRadius)
+        faintFraction = try section(.faintFraction, default: defaults.faintFraction)
+        normalFraction = try section(.normalFraction, default: defaults.normalFraction)
+        secondFindingFraction = try section(.secondFindingFraction, default: defaults.secondFindingFraction)
     }
 
     func validate() throws {
@@ -111,6 +145,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         if let count { try require(count > 0, "data.phantoms.count", "must be positive, got \(count)") }
         try require(validationCount >= 0, "data.phantoms.validation_count", "must not be negative, got \(validationCount)")
         try require(validationSeed != seed, "data.phantoms.validation_seed", "must differ from seed (\(seed))")
+        _ = try resolvedDifficulty()
     }
 }
 

@@ -10,9 +10,12 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the method end to end on synthetic phantoms: Stage 1, Stage 2, evaluation and reports.",
         discussion: """
-            Uses UMed's configs/sft-phantoms-tiny.yaml and configs/aar-phantoms-tiny.yaml (with shorter time \
-            limits) and SYNTHETIC phantom images only — no patient data. About 10 minutes on 2 CPU \
-            cores; --quick (under 2 minutes) trains for seconds and shows the pipeline, not learning. \
+            Uses UMed's configs/sft-phantoms-tiny.yaml and configs/aar-phantoms-tiny.yaml (their phantom \
+            difficulty too) and SYNTHETIC phantom images only — no patient data. Each stage runs a fixed \
+            number of steps, so the same commit and seed give the same table on every machine (bitwise on \
+            the same libtorch and CPU kind); a slower machine takes longer. --quick (under 2 minutes) \
+            trains for a few dozen steps and shows the pipeline, not learning. --eval-seed draws the \
+            evaluation phantoms from another seed (the trained models are kept). \
             Writes into --out: data/ (the evaluation phantoms), sft/ and aar/ (training runs), eval-sft/ \
             and eval-aar/ (metrics.json, table.md, report.html), comparison.md and demo.json. A stage whose \
             result is already in --out is not run again (an interrupted demo continues; --fresh starts over).
@@ -22,29 +25,30 @@ struct Demo: ParsableCommand {
     @Option(help: "The output folder (default: runs/demo, or runs/demo-quick with --quick).") var out: String?
     @Option(help: "The folder holding the demo's configurations, templates and synonyms (default: UMed's configs/).") var configs: String?
     @Flag(help: "Delete an earlier demo in --out first.") var fresh = false
+    @Option(help: "The seed of the evaluation phantoms (drawn with the configurations' difficulty; not a training seed).")
+    var evalSeed: UInt64 = 1
 
     /// What each kind of demo runs.
+    /// What each kind of demo trains (fixed step counts, no time limit) and evaluates.
     struct Plan: Codable, Equatable {
         var evaluationImages: Int
-        var sftSeconds: Int
         var sftSteps: Int
-        var aarSeconds: Int
         var aarSteps: Int
         var galleryCount: Int
 
         enum CodingKeys: String, CodingKey {
-            case evaluationImages = "evaluation_images", sftSeconds = "sft_seconds", sftSteps = "sft_steps"
-            case aarSeconds = "aar_seconds", aarSteps = "aar_steps", galleryCount = "gallery_count"
+            case evaluationImages = "evaluation_images", sftSteps = "sft_steps", aarSteps = "aar_steps", galleryCount = "gallery_count"
         }
 
-        static let full = Plan(evaluationImages: 300, sftSeconds: 420, sftSteps: 1500, aarSeconds: 180, aarSteps: 200, galleryCount: 12)
-        static let quick = Plan(evaluationImages: 40, sftSeconds: 45, sftSteps: 400, aarSeconds: 20, aarSteps: 10, galleryCount: 6)
+        static let full = Plan(evaluationImages: 300, sftSteps: 600, aarSteps: 100, galleryCount: 12)
+        static let quick = Plan(evaluationImages: 40, sftSteps: 80, aarSteps: 8, galleryCount: 6)
     }
 
     /// demo.json: what ran, how long each stage took, where the results are.
     struct Summary: Codable {
         var quick: Bool
         var plan: Plan
+        var evaluationSeed: UInt64
         var stageSeconds: [String: Double]
         var totalSeconds: Double
         var reports: [String]
@@ -52,7 +56,7 @@ struct Demo: ParsableCommand {
 
         enum CodingKeys: String, CodingKey {
             case quick, plan, reports, comparison
-            case stageSeconds = "stage_seconds", totalSeconds = "total_seconds"
+            case evaluationSeed = "evaluation_seed", stageSeconds = "stage_seconds", totalSeconds = "total_seconds"
         }
     }
 
@@ -66,6 +70,23 @@ struct Demo: ParsableCommand {
         for file in [sftConfig, aarConfig] where !FileManager.default.fileExists(atPath: file.path) {
             throw ValidationError("\(file.path) is missing: pass --configs with the folder holding the demo's configurations")
         }
+        let finalEvaluation = ["evaluation.every=0", "evaluation.at_start=false", "evaluation.batches=1", "evaluation.generate=0"]
+        let sft = folder.appendingPathComponent("sft"), aar = folder.appendingPathComponent("aar")
+        let sftConfiguration = try SFTConfiguration.load(from: sftConfig, overrides: [
+            "output.dir=\(sft.path)", "training.time_limit_seconds=~", "training.max_steps=\(plan.sftSteps)", "checkpoint.every=100",
+        ] + finalEvaluation)
+        let aarConfiguration = try AARConfiguration.load(from: aarConfig, overrides: [
+            "model.base=\(sft.appendingPathComponent("model").path)", "output.dir=\(aar.path)",
+            "training.time_limit_seconds=~", "training.max_steps=\(plan.aarSteps)", "checkpoint.every=25",
+        ] + finalEvaluation)
+        guard let phantoms = sftConfiguration.data.phantoms else {
+            throw ValidationError("\(sftConfig.path) does not train on phantoms (data.phantoms); the demo needs it")
+        }
+        let trainingSeeds = [phantoms.seed, aarConfiguration.data.phantoms?.seed].compactMap { $0 }
+        guard !trainingSeeds.contains(evalSeed) else {
+            throw ValidationError("--eval-seed \(evalSeed) is a training seed (\(trainingSeeds.map(String.init).joined(separator: ", "))); choose another")
+        }
+        let difficulty = try phantoms.resolvedDifficulty()
         try prepare(folder, plan: plan)
         var stageSeconds: [String: Double] = [:]
         func stage(_ number: Int, _ title: String, done: URL, _ body: () throws -> Void) throws {
@@ -82,28 +103,19 @@ struct Demo: ParsableCommand {
         let data = folder.appendingPathComponent("data")
         try stage(1, "phantoms", done: data.appendingPathComponent("mau.jsonl")) {
             let templates = try PromptTemplates(directory: configFolder.appendingPathComponent("templates/phantoms-concise"))
-            // The validation phantoms both stages report on (seed 1), with their answers' templates.
-            let dataset = PhantomDataset(generator: PhantomGenerator(seed: 1, size: 64), answers: TemplateGenerator(templates: templates, seed: 1))
+            // The evaluation phantoms, drawn as the training ones (size, difficulty) from --eval-seed.
+            let dataset = PhantomDataset(generator: PhantomGenerator(seed: evalSeed, size: phantoms.size, difficulty: difficulty),
+                                         answers: TemplateGenerator(templates: templates, seed: evalSeed))
             let summary = try dataset.write(count: plan.evaluationImages, to: data)
             note("      \(summary.images) synthetic images (\(summary.normal) normal, \(summary.findings) findings) in \(data.path)")
         }
-        let sft = folder.appendingPathComponent("sft"), aar = folder.appendingPathComponent("aar")
-        let finalEvaluation = ["evaluation.every=0", "evaluation.at_start=false", "evaluation.batches=1", "evaluation.generate=0"]
         try stage(2, "Stage 1 (SFT)", done: sft.appendingPathComponent("model/config.json")) {
-            note("      umed-tiny from scratch on fresh phantoms for up to \(plan.sftSeconds) s (\(sftConfig.path))")
-            let configuration = try SFTConfiguration.load(from: sftConfig, overrides: [
-                "output.dir=\(sft.path)", "training.time_limit_seconds=\(plan.sftSeconds)", "training.max_steps=\(plan.sftSteps)",
-                "checkpoint.every=100",
-            ] + finalEvaluation)
-            try train { try SFTTrainer(configuration: configuration, onEvent: $0).run(resume: true) }
+            note("      \(plan.sftSteps) steps on fresh \(phantoms.difficulty) phantoms (\(sftConfig.path))")
+            try train { try SFTTrainer(configuration: sftConfiguration, onEvent: $0).run(resume: true) }
         }
         try stage(3, "Stage 2 (AAR)", done: aar.appendingPathComponent("model/config.json")) {
-            note("      PPO with relevance, localization and vision rewards for up to \(plan.aarSeconds) s (\(aarConfig.path))")
-            let configuration = try AARConfiguration.load(from: aarConfig, overrides: [
-                "model.base=\(sft.appendingPathComponent("model").path)", "output.dir=\(aar.path)",
-                "training.time_limit_seconds=\(plan.aarSeconds)", "training.max_steps=\(plan.aarSteps)", "checkpoint.every=25",
-            ] + finalEvaluation)
-            try train { try AARTrainer(configuration: configuration, onEvent: $0).run(resume: true) }
+            note("      \(plan.aarSteps) PPO steps with the \(aarConfiguration.rewards.map(\.rawValue).joined(separator: ", ")) rewards (\(aarConfig.path))")
+            try train { try AARTrainer(configuration: aarConfiguration, onEvent: $0).run(resume: true) }
         }
         let synonyms = try Eval.loadSynonyms(configFolder.appendingPathComponent("synonyms").path)
         var results: [EvaluationResult] = [], reports: [String] = []
@@ -126,34 +138,41 @@ struct Demo: ParsableCommand {
         let table = ResultsTable.markdown(results, grouping: .modality)
         let comparison = try Eval.writeComparison(table, to: folder)
         let total = Date().timeIntervalSince(began)
-        let summary = Summary(quick: quick, plan: plan, stageSeconds: stageSeconds, totalSeconds: total, reports: reports,
+        let summary = Summary(quick: quick, plan: plan, evaluationSeed: evalSeed, stageSeconds: stageSeconds, totalSeconds: total, reports: reports,
                               comparison: comparison.path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: folder.appendingPathComponent("demo.json"), options: .atomic)
-        print("\nSynthetic phantoms, \(results[0].overall.answers) evaluation images; Stage 1 vs Stage 2 per modality:\n")
+        print("\nSynthetic phantoms, \(results[0].overall.answers) evaluation images (seed \(evalSeed)); Stage 1 vs Stage 2 per modality:\n")
         print(table)
         print("demo finished in \(Int(total.rounded())) s")
         for report in reports { print("report: \(report)") }
     }
 
-    /// Makes `folder` and records the plan in it (plan.json). An earlier demo there is continued when
-    /// it ran the same plan, else (or with --fresh) cleared; a folder of other files is refused.
+    /// Makes `folder` and records the plan (plan.json) and the evaluation seed (evaluation-seed.txt)
+    /// in it. An earlier demo there is continued when it ran the same plan, else (or with --fresh)
+    /// cleared; one evaluated on another seed keeps its trained models and is evaluated again. A
+    /// folder of other files is refused.
     func prepare(_ folder: URL, plan: Plan) throws {
         let manager = FileManager.default
         let contents = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
-        let demoNames: Set<String> = ["data", "sft", "aar", "eval-sft", "eval-aar", "comparison.md", "demo.json", "plan.json"]
+        let evaluationNames: Set<String> = ["data", "eval-sft", "eval-aar", "comparison.md", "demo.json", "evaluation-seed.txt"]
+        let demoNames = evaluationNames.union(["sft", "aar", "plan.json"])
         if !contents.isEmpty && !Set(contents).isSubset(of: demoNames) {
             throw ValidationError("\(folder.path) holds files that are not a demo's; choose another --out")
         }
-        let planFile = folder.appendingPathComponent("plan.json")
+        let planFile = folder.appendingPathComponent("plan.json"), seedFile = folder.appendingPathComponent("evaluation-seed.txt")
         let earlier = (try? Data(contentsOf: planFile)).flatMap { try? JSONDecoder().decode(Plan.self, from: $0) }
         if !contents.isEmpty && (fresh || earlier != plan) {
             note("clearing the earlier demo in \(folder.path)" + (fresh ? "" : " (it ran another plan)"))
             try manager.removeItem(at: folder)
+        } else if let seed = try? String(contentsOf: seedFile, encoding: .utf8), seed != String(evalSeed) {
+            note("evaluating the earlier demo in \(folder.path) again on seed \(evalSeed) (it was evaluated on seed \(seed))")
+            for name in evaluationNames { try? manager.removeItem(at: folder.appendingPathComponent(name)) }
         }
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
         try JSONEncoder().encode(plan).write(to: planFile, options: .atomic)
+        try Data(String(evalSeed).utf8).write(to: seedFile, options: .atomic)
     }
 
     func train(_ body: (@escaping (TrainingEvent) -> Void) throws -> RunSummary) throws {

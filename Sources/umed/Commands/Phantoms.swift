@@ -27,13 +27,22 @@ struct Phantoms: ParsableCommand {
     @Option(help: "Width and height of each image in pixels.")
     var size = 64
 
+    @Option(help: "How hard the phantoms are to read: \(PhantomDifficulty.named.keys.sorted().joined(separator: ", ")) (see README).")
+    var difficulty = "realistic"
+
+    @Option(help: "What the images show: medical (the modalities with lesions) or shapes (named shapes, for pretraining a base).")
+    var scene = PhantomScene.medical
+
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard (16...4096).contains(size) else { throw ValidationError("--size must be between 16 and 4096 pixels") }
+        guard PhantomDifficulty.named[difficulty] != nil else {
+            throw ValidationError("--difficulty must be one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
+        }
     }
 
     func run() throws {
-        let dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size))
+        let dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size, difficulty: PhantomDifficulty.named[difficulty]!, scene: scene))
         var progress = ProgressLine(label: "phantoms", total: count)
         let summary = try dataset.write(count: count, to: URL(fileURLWithPath: out, isDirectory: true)) { progress.update($0) }
         let rate = summary.seconds > 0 ? Double(summary.images) / summary.seconds : 0
@@ -41,3 +50,5 @@ struct Phantoms: ParsableCommand {
               + "to \(out) in \(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) images/s)")
     }
 }
+
+extension PhantomScene: ExpressibleByArgument {}

@@ -1,0 +1,68 @@
+/// Generic synthetic scenes for pretraining a phantom base model (no medical content): named
+/// shapes — circle, square, triangle, ring, cross, diamond — of random size, colour and contrast
+/// on random backgrounds (gradients, textures, large unnamed blobs, noise). The way real
+/// vision-language models learn to ground on natural images before any medical tuning: a model
+/// taught to box and name these learns where-is-it-and-what, never the demo's lesions.
+struct ShapesScene: PhantomAnatomy {
+    static let modality = "shapes"
+    static let categories = ["circle", "square", "triangle", "ring", "cross", "diamond"]
+    static let channels = 3
+
+    let size: Double
+    let background: SIMD3<Double>
+
+    init(size: Int, rng: inout SplitMix64) {
+        self.size = Double(size)
+        let level = rng.uniform(20, 235)
+        let tint = rng.chance(0.5) ? SIMD3(repeating: 0) : SIMD3(rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-40, 40))
+        background = SIMD3(repeating: level) + tint
+    }
+
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
+        let texture = ValueNoise(cells: 3 + rng.index(10), extent: size, rng: &rng)
+        let amplitude = rng.uniform(0, 30)
+        let gradient = (rng.uniform(-0.6, 0.6), rng.uniform(-0.6, 0.6))
+        let base = background, center = size / 2
+        canvas.applyEverywhere { x, y, _ in
+            base + SIMD3(repeating: amplitude * texture.value(x, y) + gradient.0 * (x - center) + gradient.1 * (y - center))
+        }
+        for _ in 0..<rng.index(3) {  // large unnamed blobs: structure that is not an object to name
+            let blob = Blob(centerX: size * rng.uniform(0, 1), centerY: size * rng.uniform(0, 1), radiusX: size * rng.uniform(0.15, 0.4),
+                            radiusY: size * rng.uniform(0.15, 0.4), softness: 0.6)
+            canvas.fill(blob, with: base + SIMD3(repeating: rng.uniform(-35, 35)), opacity: rng.uniform(0.4, 0.9))
+        }
+        canvas.addNoise(sigma: rng.uniform(1, 6), rng: &rng)
+    }
+
+    func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion {
+        let radius = size * max(minimumRadius, rng.uniform(0.03, 0.2))
+        let cx = rng.uniform(radius, size - radius), cy = rng.uniform(radius, size - radius)
+        // A colour far enough from the background's level to be seen (less so for faint objects).
+        let level = (background.x + background.y + background.z) / 3
+        let contrast = strength * rng.uniform(50, 110) * (level > 128 ? -1 : 1) * (rng.chance(0.2) ? -0.6 : 1)
+        let color = rng.chance(0.5)
+            ? SIMD3(repeating: level + contrast)
+            : SIMD3(level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60))
+        let distance = Self.signedDistance(category, radius: radius)
+        let region = PixelRegion(x0: Int((cx - radius - 1).rounded(.down)), y0: Int((cy - radius - 1).rounded(.down)),
+                                 x1: Int((cx + radius + 1).rounded(.up)), y1: Int((cy + radius + 1).rounded(.up)))
+        return PhantomLesion(category: category, region: region) { x, y, old in
+            let alpha = 1 - PhantomMath.smoothstep(-0.5, 0.5, distance(x - cx, y - cy))
+            return alpha > 0 ? old + (color - old) * alpha : old
+        }
+    }
+
+    /// The shape's signed distance (pixels; negative inside) from its centre offset (dx, dy).
+    static func signedDistance(_ category: String, radius r: Double) -> (Double, Double) -> Double {
+        switch category {
+        case "circle": return { dx, dy in (dx * dx + dy * dy).squareRoot() - r }
+        case "square": return { dx, dy in max(abs(dx), abs(dy)) - r * 0.8 }
+        case "triangle": return { dx, dy in max(dy - 0.5 * r, 0.866 * abs(dx) - 0.5 * (dy + r)) }
+        case "ring": return { dx, dy in abs((dx * dx + dy * dy).squareRoot() - r * 0.75) - max(0.8, r * 0.22) }
+        case "cross":
+            let arm = max(0.8, r * 0.28)
+            return { dx, dy in min(max(abs(dx) - arm, abs(dy) - r), max(abs(dy) - arm, abs(dx) - r)) }
+        default: return { dx, dy in abs(dx) + abs(dy) - r }  // diamond
+        }
+    }
+}
