@@ -39,7 +39,7 @@ final class ReadmeWalkTests: XCTestCase {
         try walk.run(["phantoms", "--count", "24", "--seed", "3", "--out", "phantoms"])
         try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-96", "--size", "96", "--difficulty", "realistic"])
         try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-demo", "--difficulty", "demo", "--scene", "medical"])
-        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-shapes", "--scene", "shapes"])
+        try walk.run(["phantoms", "--count", "4", "--seed", "4", "--out", "phantoms-shapes", "--scene", "shapes", "--difficulty", "easy"])
         XCTAssertTrue(try JSONLines.read(Record.self, from: URL(fileURLWithPath: walk.path("phantoms-shapes/records.jsonl")))
             .allSatisfy { $0.modality == "shapes" })
         let records = try JSONLines.read(Record.self, from: URL(fileURLWithPath: walk.path("phantoms/records.jsonl")))

@@ -63,6 +63,8 @@ final class PhantomTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(smallestSide(PhantomGenerator(seed: 4, difficulty: .demo), nodules), 5,
                                     "a radius of at least 0.05 x 64 = 3.2 pixels")
         XCTAssertEqual(PhantomGenerator(seed: 4).phantom(index: 9).image, PhantomGenerator(seed: 4, difficulty: .realistic).phantom(index: 9).image)
+        let easy = PhantomGenerator(seed: 4, difficulty: .easy, scene: .shapes)
+        XCTAssertTrue((0..<100).allSatisfy { easy.phantom(index: $0).findings.count == 1 }, "easy: one object in every image")
         XCTAssertNotNil(PhantomDifficulty(minimumLesionRadius: 0.3).problem)
         XCTAssertNotNil(PhantomDifficulty(normalFraction: 1.5).problem)
         XCTAssertNil(PhantomDifficulty.demo.problem)

@@ -9,8 +9,9 @@ protocol PhantomAnatomy {
     /// Samples this image's anatomy (organ sizes and positions) for a `size`×`size` image.
     init(size: Int, rng: inout SplitMix64)
 
-    /// Paints the lesion-free image, noise included.
-    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64)
+    /// Paints the lesion-free image, noise included; `clutter` in [0, 1] scales the unnamed structure
+    /// of scenes that have it (the shapes scene).
+    func paintBackground(_ canvas: inout PhantomCanvas, clutter: Double, rng: inout SplitMix64)
 
     /// A lesion of `category` at a random place where it belongs, with `strength` in (0, 1]
     /// scaling its contrast (faint lesions have low strength); a focal lesion's radius is at least

@@ -12,8 +12,13 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     public var normalFraction: Double
     /// Share of abnormal images with two findings.
     public var secondFindingFraction: Double
+    /// How much unnamed structure the shapes scene puts behind its objects (texture, gradient,
+    /// large blobs, noise), from 0 (a plain background) to 1; the medical anatomies ignore it.
+    public var clutter: Double
 
-    public init(minimumLesionRadius: Double = 0, faintFraction: Double = 0.2, normalFraction: Double = 0.2, secondFindingFraction: Double = 0.2) {
+    public init(minimumLesionRadius: Double = 0, faintFraction: Double = 0.2, normalFraction: Double = 0.2, secondFindingFraction: Double = 0.2,
+                clutter: Double = 1) {
+        self.clutter = clutter
         self.minimumLesionRadius = minimumLesionRadius
         self.faintFraction = faintFraction
         self.normalFraction = normalFraction
@@ -24,13 +29,16 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     public static let demo = PhantomDifficulty(minimumLesionRadius: 0.05, faintFraction: 0.05, normalFraction: 0.2, secondFindingFraction: 0.15)
 
     /// The named settings, for `umed phantoms --difficulty` and `data.phantoms.difficulty`.
-    public static let named: [String: PhantomDifficulty] = ["realistic": .realistic, "demo": .demo]
+    /// The first step of a curriculum: one clear object on a plain background in every image.
+    public static let easy = PhantomDifficulty(minimumLesionRadius: 0.05, faintFraction: 0, normalFraction: 0, secondFindingFraction: 0,
+                                               clutter: 0)
+    public static let named: [String: PhantomDifficulty] = ["realistic": .realistic, "demo": .demo, "easy": .easy]
 
     /// Problems with the values, or nil.
     public var problem: String? {
         guard (0...0.25).contains(minimumLesionRadius) else { return "minimum_lesion_radius must lie in [0, 0.25], got \(minimumLesionRadius)" }
         for (name, value) in [("faint_fraction", faintFraction), ("normal_fraction", normalFraction),
-                              ("second_finding_fraction", secondFindingFraction)] where !(0...1).contains(value) {
+                              ("second_finding_fraction", secondFindingFraction), ("clutter", clutter)] where !(0...1).contains(value) {
             return "\(name) must lie in [0, 1], got \(value)"
         }
         return nil
@@ -38,6 +46,6 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case minimumLesionRadius = "minimum_lesion_radius", faintFraction = "faint_fraction", normalFraction = "normal_fraction"
-        case secondFindingFraction = "second_finding_fraction"
+        case secondFindingFraction = "second_finding_fraction", clutter
     }
 }

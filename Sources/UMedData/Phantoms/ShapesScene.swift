@@ -18,20 +18,20 @@ struct ShapesScene: PhantomAnatomy {
         background = SIMD3(repeating: level) + tint
     }
 
-    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
+    func paintBackground(_ canvas: inout PhantomCanvas, clutter: Double, rng: inout SplitMix64) {
         let texture = ValueNoise(cells: 3 + rng.index(10), extent: size, rng: &rng)
-        let amplitude = rng.uniform(0, 30)
-        let gradient = (rng.uniform(-0.6, 0.6), rng.uniform(-0.6, 0.6))
+        let amplitude = rng.uniform(0, 30) * clutter
+        let gradient = (rng.uniform(-0.6, 0.6) * clutter, rng.uniform(-0.6, 0.6) * clutter)
         let base = background, center = size / 2
         canvas.applyEverywhere { x, y, _ in
             base + SIMD3(repeating: amplitude * texture.value(x, y) + gradient.0 * (x - center) + gradient.1 * (y - center))
         }
-        for _ in 0..<rng.index(3) {  // large unnamed blobs: structure that is not an object to name
+        for _ in 0..<Int((Double(rng.index(3)) * clutter).rounded()) {  // large unnamed blobs: structure that is not an object to name
             let blob = Blob(centerX: size * rng.uniform(0, 1), centerY: size * rng.uniform(0, 1), radiusX: size * rng.uniform(0.15, 0.4),
                             radiusY: size * rng.uniform(0.15, 0.4), softness: 0.6)
             canvas.fill(blob, with: base + SIMD3(repeating: rng.uniform(-35, 35)), opacity: rng.uniform(0.4, 0.9))
         }
-        canvas.addNoise(sigma: rng.uniform(1, 6), rng: &rng)
+        canvas.addNoise(sigma: rng.uniform(1, 1 + 5 * clutter), rng: &rng)
     }
 
     func lesion(_ category: String, strength: Double, minimumRadius: Double, rng: inout SplitMix64) -> PhantomLesion {

@@ -15,6 +15,9 @@ public struct UMedTinySizes: Equatable, Sendable {
     public var textHeads = 4
     public var intermediate = 512
     public var maxPositions = 512
+    /// The wavelength base of the fixed 2-D sin-cos patch positions (10 000 as in MAE; a small base
+    /// such as 100 spreads a small grid's positions over more of the channels).
+    public var positionBase = 10_000
 
     public init() {}
 }
@@ -47,13 +50,14 @@ public enum UMedTiny {
     /// (frozen; the class token's position is zero). Learned positions start as noise that a tiny
     /// model trained for minutes never untangles; fixed ones make "where" learnable at once (the
     /// probe in issue 5 measured IoU 0.02 vs 0.16 after the same 5 minutes).
-    public static func makeModel(configuration: LlavaConfiguration, seed: UInt64) -> LlavaModel {
+    public static func makeModel(configuration: LlavaConfiguration, seed: UInt64, positionBase: Int = 10_000) -> LlavaModel {
         Generator.seedAll(seed)
         let model = LlavaModel(configuration: configuration)
         if let clip = model.visionTower as? CLIPVisionModel {
             let embedding = clip.visionModel.embeddings.positionEmbedding.weight
             let grid = clip.config.imageSize / clip.config.patchSize
-            embedding.assign(sinCosPositions(grid: grid, dimensions: clip.config.hiddenSize, classTokens: 1))
+            embedding.assign(sinCosPositions(grid: grid, dimensions: clip.config.hiddenSize, classTokens: 1,
+                                             wavelengthBase: Double(positionBase)))
             embedding.isFrozen = true
         }
         return model
@@ -61,7 +65,7 @@ public enum UMedTiny {
 
     /// MAE's 2-D sin-cos table [classTokens + grid², dimensions]: the first half of the channels
     /// encode the row, the second half the column, each as sin | cos over geometric frequencies.
-    public static func sinCosPositions(grid: Int, dimensions: Int, classTokens: Int) -> Tensor {
+    public static func sinCosPositions(grid: Int, dimensions: Int, classTokens: Int, wavelengthBase: Double = 10_000) -> Tensor {
         precondition(dimensions % 4 == 0, "sin-cos positions need a width divisible by 4")
         let quarter = dimensions / 4
         var values = [Float](repeating: 0, count: (classTokens + grid * grid) * dimensions)
@@ -70,7 +74,7 @@ public enum UMedTiny {
                 let base = (classTokens + row * grid + column) * dimensions
                 for (offset, coordinate) in [(0, row), (dimensions / 2, column)] {
                     for index in 0..<quarter {
-                        let frequency = 1 / pow(10_000, Double(index) / Double(quarter))
+                        let frequency = 1 / pow(wavelengthBase, Double(index) / Double(quarter))
                         let angle = Double(coordinate) * frequency
                         values[base + offset + index] = Float(sin(angle))
                         values[base + offset + quarter + index] = Float(cos(angle))

@@ -90,6 +90,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     public var faintFraction: Double?
     public var normalFraction: Double?
     public var secondFindingFraction: Double?
+    public var clutter: Double?
 
     public init(seed: UInt64 = 0, size: Int = 64, count: Int? = nil, validationCount: Int = 300, validationSeed: UInt64 = 1,
                 templates: String? = nil, difficulty: String = "realistic") {
@@ -106,7 +107,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         case seed, size, count, templates, difficulty, scene
         case validationCount = "validation_count", validationSeed = "validation_seed"
         case minimumLesionRadius = "minimum_lesion_radius", faintFraction = "faint_fraction", normalFraction = "normal_fraction"
-        case secondFindingFraction = "second_finding_fraction"
+        case secondFindingFraction = "second_finding_fraction", clutter
     }
 
     /// The named difficulty with this section's overrides.
@@ -119,6 +120,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         if let faintFraction { resolved.faintFraction = faintFraction }
         if let normalFraction { resolved.normalFraction = normalFraction }
         if let secondFindingFraction { resolved.secondFindingFraction = secondFindingFraction }
+        if let clutter { resolved.clutter = clutter }
         if let problem = resolved.problem { throw TrainingError.invalidValue(path: "data.phantoms", problem: problem) }
         return resolved
     }
@@ -138,6 +140,7 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         faintFraction = try section(.faintFraction, default: defaults.faintFraction)
         normalFraction = try section(.normalFraction, default: defaults.normalFraction)
         secondFindingFraction = try section(.secondFindingFraction, default: defaults.secondFindingFraction)
+        clutter = try section(.clutter, default: defaults.clutter)
     }
 
     func validate() throws {

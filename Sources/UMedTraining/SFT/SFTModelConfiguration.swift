@@ -102,7 +102,7 @@ extension UMedTinySizes: Codable {
         case imageSize = "image_size", patchSize = "patch_size"
         case visionHidden = "vision_hidden", visionLayers = "vision_layers", visionHeads = "vision_heads"
         case textHidden = "text_hidden", textLayers = "text_layers", textHeads = "text_heads"
-        case intermediate
+        case intermediate, positionBase = "position_base"
     }
 
     public init(from decoder: Decoder) throws {
@@ -117,6 +117,7 @@ extension UMedTinySizes: Codable {
         textLayers = try section(.textLayers, default: textLayers)
         textHeads = try section(.textHeads, default: textHeads)
         intermediate = try section(.intermediate, default: intermediate)
+        positionBase = try section(.positionBase, default: positionBase)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -127,7 +128,7 @@ extension UMedTinySizes: Codable {
     private var sizes: [(CodingKeys, Int)] {
         [(.imageSize, imageSize), (.patchSize, patchSize), (.visionHidden, visionHidden),
          (.visionLayers, visionLayers), (.visionHeads, visionHeads), (.textHidden, textHidden),
-         (.textLayers, textLayers), (.textHeads, textHeads), (.intermediate, intermediate)]
+         (.textLayers, textLayers), (.textHeads, textHeads), (.intermediate, intermediate), (.positionBase, positionBase)]
     }
 
     func validate() throws {

@@ -68,7 +68,7 @@ public struct SFTStartPoint {
             sizes, vocabularySize: tokenizer.vocabularySize, imageTokenIndex: try id("<image>"),
             bosTokenId: tokenizer.bosTokenID, eosTokenId: try tokenizer.eosTokenID ?? id("</s>"),
             padTokenId: tokenizer.padTokenID)
-        let model = UMedTiny.makeModel(configuration: llava, seed: configuration.training.seed)
+        let model = UMedTiny.makeModel(configuration: llava, seed: configuration.training.seed, positionBase: sizes.positionBase)
         model.move(to: device, dtype: dtype)
         var processor = ImageProcessorConfiguration.clip(resolution: sizes.imageSize)
         processor.resample = .bilinear

@@ -21,14 +21,13 @@ struct Demo: ParsableCommand {
             result is already in --out is not run again (an interrupted demo continues; --fresh starts over).
             """)
 
-    @Flag(help: "A two-minute run: a few seconds of each stage on a few phantoms.") var quick = false
+    @Flag(help: "A two-minute run: a few dozen steps of each stage, 40 evaluation phantoms.") var quick = false
     @Option(help: "The output folder (default: runs/demo, or runs/demo-quick with --quick).") var out: String?
     @Option(help: "The folder holding the demo's configurations, templates and synonyms (default: UMed's configs/).") var configs: String?
     @Flag(help: "Delete an earlier demo in --out first.") var fresh = false
     @Option(help: "The seed of the evaluation phantoms (drawn with the configurations' difficulty; not a training seed).")
     var evalSeed: UInt64 = 1
 
-    /// What each kind of demo runs.
     /// What each kind of demo trains (fixed step counts, no time limit) and evaluates.
     struct Plan: Codable, Equatable {
         var evaluationImages: Int
