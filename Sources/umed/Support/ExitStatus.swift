@@ -57,7 +57,7 @@ enum ExitStatus: Int32, CaseIterable {
         }
         switch error {
         case let error as CommandFailure: self = error.status
-        case let error as Resources.Missing: _ = error; self = .missingInput
+        case is Resources.Missing: self = .missingInput
         case let error as TrainingError:
             switch error {
             case .located(_, _, _, let inner): self = ExitStatus(classifying: inner)
