@@ -86,6 +86,62 @@ final class PhantomTests: XCTestCase {
         XCTAssertTrue((30...90).contains(normal), "about a fifth without shapes: \(normal)")
     }
 
+    /// Without clutter the ground is a plain dark grey and every object is brighter than it; with
+    /// clutter the ground's level varies.
+    func testClutterFreeShapesAreBrightOnDark() {
+        func meanInsideAndCorner(_ phantom: Phantom) -> (inside: Double, ground: Double) {
+            let image = phantom.image, box = phantom.findings[0].box
+            func level(_ x: Int, _ y: Int) -> Double {
+                var sum = 0.0
+                for channel in 0..<3 { sum += Double(image.pixels[(y * image.width + x) * 3 + channel]) }
+                return sum / 3
+            }
+            func outside(_ x: Int, _ y: Int) -> Bool {
+                let px = Double(x), py = Double(y)
+                return px < box.x1 - 1 || px > box.x2 + 1 || py < box.y1 - 1 || py > box.y2 + 1
+            }
+            var ground: [Double] = []
+            for (x, y) in [(0, 0), (63, 0), (0, 63), (63, 63)] where outside(x, y) { ground.append(level(x, y)) }
+            let inside = level(Int((box.x1 + box.x2) / 2), Int((box.y1 + box.y2) / 2))
+            return (inside, ground.reduce(0, +) / Double(ground.count))
+        }
+        let plain = PhantomGenerator(seed: 8, difficulty: .easy, scene: .shapes)
+        for index in 0..<60 {
+            let phantom = plain.phantom(index: index)
+            guard phantom.findings[0].category != "ring" else { continue }  // a ring's centre is ground
+            let (inside, ground) = meanInsideAndCorner(phantom)
+            XCTAssertEqual(ground, ShapesScene.plainLevel, accuracy: 12, "phantom \(index): a plain dark ground")
+            XCTAssertGreaterThan(inside, ground, "phantom \(index): the object is brighter than the ground")
+        }
+        var cluttered = PhantomDifficulty.easy
+        cluttered.clutter = 1
+        let grounds = (0..<60).map { meanInsideAndCorner(PhantomGenerator(seed: 8, difficulty: cluttered, scene: .shapes).phantom(index: $0)).ground }
+        XCTAssertGreaterThan(grounds.max()! - grounds.min()!, 100, "cluttered grounds range over grey levels")
+    }
+
+    /// A ramp's samples go from the start difficulty to the stream's own, value by value.
+    func testRampInterpolatesDifficulty() throws {
+        let halfway = PhantomDifficulty.interpolated(from: .easy, to: .realistic, fraction: 0.5)
+        XCTAssertEqual(halfway.clutter, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(halfway.normalFraction, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(halfway.minimumLesionRadius, 0.025, accuracy: 1e-12)
+        XCTAssertEqual(PhantomDifficulty.interpolated(from: .easy, to: .realistic, fraction: 1), .realistic)
+        XCTAssertEqual(PhantomDifficulty.interpolated(from: .easy, to: .realistic, fraction: 0), .easy)
+        let ramp = PhantomRamp(start: .easy, length: 100)
+        let ramped = PhantomSource(seed: 2, size: 64, count: 300, difficulty: .realistic, scene: .shapes, ramp: ramp)
+        let plainEasy = PhantomSource(seed: 2, size: 64, count: 300, difficulty: .easy, scene: .shapes)
+        let target = PhantomSource(seed: 2, size: 64, count: 300, difficulty: .realistic, scene: .shapes)
+        XCTAssertEqual(try ramped.sample(at: 0).image, try plainEasy.sample(at: 0).image, "the ramp starts at its start difficulty")
+        for index in [100, 150, 299] {
+            XCTAssertEqual(try ramped.sample(at: index).image, try target.sample(at: index).image, "after the ramp: the stream's difficulty")
+        }
+        func single(_ source: PhantomSource) -> Int {
+            (0..<20).filter { (try? source.sample(at: $0).sample.record.findings.count) == 1 }.count
+        }
+        XCTAssertGreaterThanOrEqual(single(ramped), 18, "early in the ramp almost every image is the easy one-object kind")
+        XCTAssertLessThan(single(target), single(ramped))
+    }
+
     func testModalitiesCategoriesNormalShareAndPairs() {
         let generator = PhantomGenerator(seed: 11)
         var modalities: [String: Int] = [:], categories: [String: Int] = [:]

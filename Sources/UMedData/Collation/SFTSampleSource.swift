@@ -116,25 +116,47 @@ public final class MAUFileSource: SFTSampleSource, Sendable {
     }
 }
 
+/// A curriculum over a phantom stream: sample `i` of the first `length` samples is drawn with the
+/// difficulty `i / length` of the way from `start` to the stream's own difficulty; later samples
+/// with the stream's difficulty.
+public struct PhantomRamp: Equatable, Sendable {
+    public var start: PhantomDifficulty
+    public var length: Int
+
+    public init(start: PhantomDifficulty, length: Int) {
+        self.start = start
+        self.length = length
+    }
+
+    func difficulty(at index: Int, target: PhantomDifficulty) -> PhantomDifficulty {
+        index >= length ? target : .interpolated(from: start, to: target, fraction: Double(index) / Double(max(length, 1)))
+    }
+}
+
 /// Fresh synthetic phantoms, no files: sample i is `PhantomGenerator(seed:size:difficulty:)`'s image
 /// `firstIndex + i` with its template answer (`PhantomDataset`, `TemplateGenerator` with
-/// `templates`), as `umed phantoms` would write it — "fresh phantoms every step" training.
+/// `templates`), as `umed phantoms` would write it — "fresh phantoms every step" training. With a
+/// `ramp`, the stream's first samples are easier (a curriculum).
 public struct PhantomSource: SFTSampleSource, Sendable {
     public let dataset: PhantomDataset
     public let count: Int
     public let firstIndex: Int
+    public let ramp: PhantomRamp?
 
     public init(seed: UInt64, size: Int, count: Int, firstIndex: Int = 0, templates: PromptTemplates = .builtIn,
-                difficulty: PhantomDifficulty = .realistic, scene: PhantomScene = .medical) {
+                difficulty: PhantomDifficulty = .realistic, scene: PhantomScene = .medical, ramp: PhantomRamp? = nil) {
         dataset = PhantomDataset(generator: PhantomGenerator(seed: seed, size: size, difficulty: difficulty, scene: scene),
                                  answers: TemplateGenerator(templates: templates, seed: seed))
         self.count = count
         self.firstIndex = firstIndex
+        self.ramp = ramp
     }
 
     public func sample(at index: Int) throws -> (sample: MAUSample, image: Image) {
         precondition((0..<count).contains(index), "sample \(index) is outside 0..<\(count)")
-        let phantom = dataset.generator.phantom(index: firstIndex + index)
+        var generator = dataset.generator
+        if let ramp { generator.difficulty = ramp.difficulty(at: firstIndex + index, target: generator.difficulty) }
+        let phantom = generator.phantom(index: firstIndex + index)
         let record = dataset.record(index: firstIndex + index, phantom: phantom)
         return (dataset.answers.sample(for: record), phantom.image)
     }

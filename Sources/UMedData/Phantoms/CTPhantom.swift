@@ -13,7 +13,7 @@ struct CTAnatomy: PhantomAnatomy {
     let kidneys: [Blob]
     let window: Double
 
-    init(size: Int, rng: inout SplitMix64) {
+    init(size: Int, clutter _: Double, rng: inout SplitMix64) {
         let s = Double(size)
         self.size = s
         let center = s * rng.uniform(0.48, 0.52)
@@ -37,7 +37,7 @@ struct CTAnatomy: PhantomAnatomy {
         window = rng.uniform(0.9, 1.1)
     }
 
-    func paintBackground(_ canvas: inout PhantomCanvas, clutter _: Double, rng: inout SplitMix64) {
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
         let w = window
         canvas.fill(body, with: SIMD3(repeating: 70 * w))
         var inner = body

@@ -11,7 +11,7 @@ struct ChestAnatomy: PhantomAnatomy {
     let heart: Blob
     let brightness: Double
 
-    init(size: Int, rng: inout SplitMix64) {
+    init(size: Int, clutter _: Double, rng: inout SplitMix64) {
         let s = Double(size)
         self.size = s
         body = Blob(centerX: s * rng.uniform(0.48, 0.52), centerY: s * 0.56, radiusX: s * rng.uniform(0.44, 0.5),
@@ -27,7 +27,7 @@ struct ChestAnatomy: PhantomAnatomy {
         brightness = rng.uniform(0.85, 1.15)
     }
 
-    func paintBackground(_ canvas: inout PhantomCanvas, clutter _: Double, rng: inout SplitMix64) {
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
         let b = brightness
         canvas.fill(body, with: SIMD3(repeating: 100 * b))
         let spine = Blob(centerX: size * 0.5, centerY: size * 0.55, radiusX: size * 0.04, radiusY: size * 0.6, softness: 0.3)

@@ -10,7 +10,7 @@ struct EndoscopyAnatomy: PhantomAnatomy {
     let lumen: Blob
     let fieldOfView: Double
 
-    init(size: Int, rng: inout SplitMix64) {
+    init(size: Int, clutter _: Double, rng: inout SplitMix64) {
         let s = Double(size)
         self.size = s
         mucosa = SIMD3(rng.uniform(170, 200), rng.uniform(72, 98), rng.uniform(62, 86))
@@ -19,7 +19,7 @@ struct EndoscopyAnatomy: PhantomAnatomy {
         fieldOfView = s * rng.uniform(0.5, 0.56)
     }
 
-    func paintBackground(_ canvas: inout PhantomCanvas, clutter _: Double, rng: inout SplitMix64) {
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
         let texture = ValueNoise(cells: 7, extent: size, rng: &rng)
         let fine = ValueNoise(cells: 16, extent: size, rng: &rng)
         let foldPitch = size * rng.uniform(0.18, 0.3), foldAngle = rng.uniform(0, 3.14159)

@@ -6,12 +6,13 @@ protocol PhantomAnatomy {
     static var categories: [String] { get }
     static var channels: Int { get }
 
-    /// Samples this image's anatomy (organ sizes and positions) for a `size`×`size` image.
-    init(size: Int, rng: inout SplitMix64)
+    /// Samples this image's anatomy (organ sizes and positions) for a `size`×`size` image;
+    /// `clutter` in [0, 1] scales how varied and structured the background of scenes that have
+    /// one is (the shapes scene; the medical anatomies ignore it).
+    init(size: Int, clutter: Double, rng: inout SplitMix64)
 
-    /// Paints the lesion-free image, noise included; `clutter` in [0, 1] scales the unnamed structure
-    /// of scenes that have it (the shapes scene).
-    func paintBackground(_ canvas: inout PhantomCanvas, clutter: Double, rng: inout SplitMix64)
+    /// Paints the lesion-free image, noise included.
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64)
 
     /// A lesion of `category` at a random place where it belongs, with `strength` in (0, 1]
     /// scaling its contrast (faint lesions have low strength); a focal lesion's radius is at least

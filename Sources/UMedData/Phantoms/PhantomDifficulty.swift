@@ -34,6 +34,18 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
                                                clutter: 0)
     public static let named: [String: PhantomDifficulty] = ["realistic": .realistic, "demo": .demo, "easy": .easy]
 
+    /// The difficulty `fraction` (0…1) of the way from `start` to `end`, every value interpolated
+    /// linearly: a curriculum's step between two settings.
+    public static func interpolated(from start: PhantomDifficulty, to end: PhantomDifficulty, fraction: Double) -> PhantomDifficulty {
+        let t = min(max(fraction, 0), 1)
+        func mix(_ path: WritableKeyPath<PhantomDifficulty, Double>) -> Double { start[keyPath: path] + (end[keyPath: path] - start[keyPath: path]) * t }
+        var result = end
+        for path: WritableKeyPath<PhantomDifficulty, Double> in [\.minimumLesionRadius, \.faintFraction, \.normalFraction, \.secondFindingFraction, \.clutter] {
+            result[keyPath: path] = t >= 1 ? end[keyPath: path] : mix(path)
+        }
+        return result
+    }
+
     /// Problems with the values, or nil.
     public var problem: String? {
         guard (0...0.25).contains(minimumLesionRadius) else { return "minimum_lesion_radius must lie in [0, 0.25], got \(minimumLesionRadius)" }

@@ -64,9 +64,9 @@ public struct PhantomGenerator: Sendable {
     }
 
     private func render<Anatomy: PhantomAnatomy>(_ type: Anatomy.Type, rng: inout SplitMix64) -> Phantom {
-        let anatomy = Anatomy(size: size, rng: &rng)
+        let anatomy = Anatomy(size: size, clutter: difficulty.clutter, rng: &rng)
         var canvas = PhantomCanvas(size: size, channels: Anatomy.channels, fill: SIMD3(repeating: 4))
-        anatomy.paintBackground(&canvas, clutter: difficulty.clutter, rng: &rng)
+        anatomy.paintBackground(&canvas, rng: &rng)
         let background = canvas.image()
         var lesionCount = rng.chance(difficulty.normalFraction) ? 0 : 1
         if lesionCount == 1 && rng.chance(difficulty.secondFindingFraction) { lesionCount = 2 }

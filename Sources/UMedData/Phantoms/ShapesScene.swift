@@ -9,16 +9,23 @@ struct ShapesScene: PhantomAnatomy {
     static let channels = 3
 
     let size: Double
+    let clutter: Double
     let background: SIMD3<Double>
 
-    init(size: Int, rng: inout SplitMix64) {
+    /// The background's grey level without clutter: dark, so every object is brighter than it.
+    static let plainLevel = 40.0
+
+    init(size: Int, clutter: Double, rng: inout SplitMix64) {
         self.size = Double(size)
-        let level = rng.uniform(20, 235)
-        let tint = rng.chance(0.5) ? SIMD3(repeating: 0) : SIMD3(rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-40, 40))
+        self.clutter = clutter
+        // Clutter also scales how far the background's level and tint stray from the plain dark grey
+        // (at 1: any level, any tint), so a clutter-free scene is a bright object on a dark ground.
+        let level = Self.plainLevel + (rng.uniform(20, 235) - Self.plainLevel) * clutter
+        let tint = (rng.chance(0.5) ? SIMD3(repeating: 0) : SIMD3(rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-40, 40))) * clutter
         background = SIMD3(repeating: level) + tint
     }
 
-    func paintBackground(_ canvas: inout PhantomCanvas, clutter: Double, rng: inout SplitMix64) {
+    func paintBackground(_ canvas: inout PhantomCanvas, rng: inout SplitMix64) {
         let texture = ValueNoise(cells: 3 + rng.index(10), extent: size, rng: &rng)
         let amplitude = rng.uniform(0, 30) * clutter
         let gradient = (rng.uniform(-0.6, 0.6) * clutter, rng.uniform(-0.6, 0.6) * clutter)
@@ -39,7 +46,8 @@ struct ShapesScene: PhantomAnatomy {
         let cx = rng.uniform(radius, size - radius), cy = rng.uniform(radius, size - radius)
         // A colour far enough from the background's level to be seen (less so for faint objects).
         let level = (background.x + background.y + background.z) / 3
-        let contrast = strength * rng.uniform(50, 110) * (level > 128 ? -1 : 1) * (rng.chance(0.2) ? -0.6 : 1)
+        let reversed = rng.chance(0.2) && clutter > 0  // some objects darker than a cluttered ground
+        let contrast = strength * rng.uniform(50, 110) * (level > 128 ? -1 : 1) * (reversed ? -0.6 : 1)
         let color = rng.chance(0.5)
             ? SIMD3(repeating: level + contrast)
             : SIMD3(level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60))

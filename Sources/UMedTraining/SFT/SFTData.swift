@@ -23,8 +23,10 @@ struct SFTData {
                 }
             } ?? .builtIn
             let difficulty = try phantoms.resolvedDifficulty()
+            let samplesPerStep = configuration.training.batchSize * configuration.training.gradientAccumulation
+            let ramp = try phantoms.rampStart().map { PhantomRamp(start: $0, length: phantoms.rampSteps * samplesPerStep) }
             train = PhantomSource(seed: phantoms.seed, size: phantoms.size, count: phantoms.count ?? max(streamLength, 1),
-                                  templates: templates, difficulty: difficulty, scene: phantoms.scene)
+                                  templates: templates, difficulty: difficulty, scene: phantoms.scene, ramp: ramp)
             validation = PhantomSource(seed: phantoms.validationSeed, size: phantoms.size, count: phantoms.validationCount,
                                        templates: templates, difficulty: difficulty, scene: phantoms.scene)
             // A tokenizer built for phantoms knows every scene's words, so a model pretrained on one

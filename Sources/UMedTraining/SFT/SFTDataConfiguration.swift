@@ -91,6 +91,10 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
     public var normalFraction: Double?
     public var secondFindingFraction: Double?
     public var clutter: Double?
+    /// A curriculum: the first `ramp_steps` optimizer steps' phantoms go linearly from the
+    /// `ramp_from` difficulty (a name of `PhantomDifficulty.named`, default easy) to the one above.
+    public var rampSteps = 0
+    public var rampFrom = "easy"
 
     public init(seed: UInt64 = 0, size: Int = 64, count: Int? = nil, validationCount: Int = 300, validationSeed: UInt64 = 1,
                 templates: String? = nil, difficulty: String = "realistic") {
@@ -108,6 +112,17 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         case validationCount = "validation_count", validationSeed = "validation_seed"
         case minimumLesionRadius = "minimum_lesion_radius", faintFraction = "faint_fraction", normalFraction = "normal_fraction"
         case secondFindingFraction = "second_finding_fraction", clutter
+        case rampSteps = "ramp_steps", rampFrom = "ramp_from"
+    }
+
+    /// The curriculum's first difficulty, or nil without a ramp.
+    public func rampStart() throws -> PhantomDifficulty? {
+        guard rampSteps > 0 else { return nil }
+        guard let start = PhantomDifficulty.named[rampFrom] else {
+            throw TrainingError.invalidValue(path: "data.phantoms.ramp_from",
+                                             problem: "\"\(rampFrom)\" is not one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
+        }
+        return start
     }
 
     /// The named difficulty with this section's overrides.
@@ -141,11 +156,14 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
         normalFraction = try section(.normalFraction, default: defaults.normalFraction)
         secondFindingFraction = try section(.secondFindingFraction, default: defaults.secondFindingFraction)
         clutter = try section(.clutter, default: defaults.clutter)
+        rampSteps = try section(.rampSteps, default: defaults.rampSteps)
+        rampFrom = try section(.rampFrom, default: defaults.rampFrom)
     }
 
     func validate() throws {
         try require(size >= 16, "data.phantoms.size", "must be at least 16, got \(size)")
         if let count { try require(count > 0, "data.phantoms.count", "must be positive, got \(count)") }
+        try require(rampSteps >= 0, "data.phantoms.ramp_steps", "must not be negative, got \(rampSteps)")
         try require(validationCount >= 0, "data.phantoms.validation_count", "must not be negative, got \(validationCount)")
         try require(validationSeed != seed, "data.phantoms.validation_seed", "must differ from seed (\(seed))")
         _ = try resolvedDifficulty()
