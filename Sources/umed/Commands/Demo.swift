@@ -4,8 +4,9 @@ import UMedData
 import UMedEval
 import UMedTraining
 
-/// `umed demo`: the whole method on built-in synthetic data — phantoms, Stage 1 (umed-tiny from
-/// scratch), Stage 2 (AAR), evaluation of both, the comparison table and the reports.
+/// `umed demo`: the whole method on built-in synthetic data — phantoms, Stage 1 (the committed
+/// phantom base tuned on the demo's phantoms), Stage 2 (AAR), evaluation of both, the comparison
+/// table and the reports.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the method end to end on synthetic phantoms: Stage 1, Stage 2, evaluation and reports.",
