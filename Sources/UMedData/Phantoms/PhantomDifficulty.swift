@@ -37,11 +37,11 @@ public struct PhantomDifficulty: Codable, Equatable, Sendable {
     /// The difficulty `fraction` (0…1) of the way from `start` to `end`, every value interpolated
     /// linearly: a curriculum's step between two settings.
     public static func interpolated(from start: PhantomDifficulty, to end: PhantomDifficulty, fraction: Double) -> PhantomDifficulty {
-        let t = min(max(fraction, 0), 1)
-        func mix(_ path: WritableKeyPath<PhantomDifficulty, Double>) -> Double { start[keyPath: path] + (end[keyPath: path] - start[keyPath: path]) * t }
+        guard fraction < 1 else { return end }
+        let t = max(fraction, 0)
         var result = end
         for path: WritableKeyPath<PhantomDifficulty, Double> in [\.minimumLesionRadius, \.faintFraction, \.normalFraction, \.secondFindingFraction, \.clutter] {
-            result[keyPath: path] = t >= 1 ? end[keyPath: path] : mix(path)
+            result[keyPath: path] = start[keyPath: path] + (end[keyPath: path] - start[keyPath: path]) * t
         }
         return result
     }

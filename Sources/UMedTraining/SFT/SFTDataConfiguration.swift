@@ -117,20 +117,21 @@ public struct SFTPhantomData: Codable, Equatable, Sendable {
 
     /// The curriculum's first difficulty, or nil without a ramp.
     public func rampStart() throws -> PhantomDifficulty? {
-        guard rampSteps > 0 else { return nil }
-        guard let start = PhantomDifficulty.named[rampFrom] else {
-            throw TrainingError.invalidValue(path: "data.phantoms.ramp_from",
-                                             problem: "\"\(rampFrom)\" is not one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
+        rampSteps > 0 ? try Self.namedDifficulty(rampFrom, path: "data.phantoms.ramp_from") : nil
+    }
+
+    /// The difficulty called `name` in `PhantomDifficulty.named`, or an error naming `path`.
+    private static func namedDifficulty(_ name: String, path: String) throws -> PhantomDifficulty {
+        guard let difficulty = PhantomDifficulty.named[name] else {
+            throw TrainingError.invalidValue(path: path,
+                                             problem: "\"\(name)\" is not one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
         }
-        return start
+        return difficulty
     }
 
     /// The named difficulty with this section's overrides.
     public func resolvedDifficulty() throws -> PhantomDifficulty {
-        guard var resolved = PhantomDifficulty.named[difficulty] else {
-            throw TrainingError.invalidValue(path: "data.phantoms.difficulty",
-                                             problem: "\"\(difficulty)\" is not one of \(PhantomDifficulty.named.keys.sorted().joined(separator: ", "))")
-        }
+        var resolved = try Self.namedDifficulty(difficulty, path: "data.phantoms.difficulty")
         if let minimumLesionRadius { resolved.minimumLesionRadius = minimumLesionRadius }
         if let faintFraction { resolved.faintFraction = faintFraction }
         if let normalFraction { resolved.normalFraction = normalFraction }
