@@ -86,6 +86,33 @@ final class PhantomTests: XCTestCase {
         XCTAssertTrue((30...90).contains(normal), "about a fifth without shapes: \(normal)")
     }
 
+    /// Shapes over lesion-free anatomy: every medical modality and the plain shapes scene appear as
+    /// backdrops, only shape names are ever boxed, and each box holds pixels its shape changed.
+    func testAnatomyShapesScene() {
+        let generator = PhantomGenerator(seed: 9, scene: .anatomyShapes)
+        var modalities: Set<String> = [], names: Set<String> = [], normal = 0
+        for index in 0..<200 {
+            let phantom = generator.phantom(index: index)
+            modalities.insert(phantom.modality)
+            if phantom.findings.isEmpty { normal += 1 }
+            for finding in phantom.findings {
+                names.insert(finding.category)
+                let box = finding.box
+                var changed = false
+                for y in Int(box.y1)..<Int(box.y2) {
+                    for x in Int(box.x1)..<Int(box.x2) where phantom.image.pixel(x: x, y: y) != phantom.background.pixel(x: x, y: y) {
+                        changed = true
+                    }
+                }
+                XCTAssertTrue(changed, "phantom \(index): the \(finding.category) box holds no changed pixel")
+            }
+        }
+        XCTAssertEqual(modalities, Set(["shapes"] + PhantomGenerator.modalities))
+        XCTAssertTrue(names.isSubset(of: Set(PhantomScene.shapes.categories)), "never a lesion category: \(names)")
+        XCTAssertEqual(PhantomScene.anatomyShapes.categories, PhantomScene.shapes.categories)
+        XCTAssertTrue((20...65).contains(normal), "about a fifth without shapes: \(normal)")
+    }
+
     /// Without clutter the ground is a plain dark grey and every object is brighter than it; with
     /// clutter the ground's level varies.
     func testClutterFreeShapesAreBrightOnDark() {

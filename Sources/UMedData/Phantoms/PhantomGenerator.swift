@@ -1,17 +1,25 @@
-/// What phantoms show: the medical-looking modalities with lesions (the demo's data), or generic
-/// named shapes (`ShapesScene`, for pretraining a base model that has never seen a lesion).
+/// What phantoms show: the medical-looking modalities with lesions (the demo's data), generic
+/// named shapes (`ShapesScene`, for pretraining a base model that has never seen a lesion), or
+/// those shapes over both generic and lesion-free medical backdrops (`AnatomyShapesScene`, the
+/// base's second stage).
 public enum PhantomScene: String, CaseIterable, Codable, Sendable {
     case medical, shapes
+    case anatomyShapes = "anatomy-shapes"
 
     var anatomies: [any PhantomAnatomy.Type] {
         switch self {
         case .medical: PhantomGenerator.anatomies
         case .shapes: [ShapesScene.self]
+        case .anatomyShapes:
+            [ShapesScene.self, AnatomyShapesScene<ChestAnatomy>.self, AnatomyShapesScene<CTAnatomy>.self,
+             AnatomyShapesScene<EndoscopyAnatomy>.self]
         }
     }
 
-    /// Every category this scene names.
-    public var categories: [String] { anatomies.flatMap { $0.categories } }
+    /// Every category this scene names, once each.
+    public var categories: [String] {
+        anatomies.flatMap { $0.categories }.reduce(into: []) { names, name in if !names.contains(name) { names.append(name) } }
+    }
 }
 
 /// One synthetic image with its ground truth. `background` is the same image without lesions.

@@ -51,12 +51,18 @@ struct ShapesScene: PhantomAnatomy {
         let color = rng.chance(0.5)
             ? SIMD3(repeating: level + contrast)
             : SIMD3(level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60), level + contrast + rng.uniform(-60, 60))
-        let distance = Self.signedDistance(category, radius: radius)
+        return Self.shape(category, centerX: cx, centerY: cy, radius: radius) { old, alpha in old + (color - old) * alpha }
+    }
+
+    /// A named shape centred at (`centerX`, `centerY`) whose pixels become `blend(old, coverage)`.
+    static func shape(_ category: String, centerX cx: Double, centerY cy: Double, radius: Double,
+                      blend: @escaping (SIMD3<Double>, Double) -> SIMD3<Double>) -> PhantomLesion {
+        let distance = signedDistance(category, radius: radius)
         let region = PixelRegion(x0: Int((cx - radius - 1).rounded(.down)), y0: Int((cy - radius - 1).rounded(.down)),
                                  x1: Int((cx + radius + 1).rounded(.up)), y1: Int((cy + radius + 1).rounded(.up)))
         return PhantomLesion(category: category, region: region) { x, y, old in
             let alpha = 1 - PhantomMath.smoothstep(-0.5, 0.5, distance(x - cx, y - cy))
-            return alpha > 0 ? old + (color - old) * alpha : old
+            return alpha > 0 ? blend(old, alpha) : old
         }
     }
 

@@ -30,7 +30,7 @@ struct Phantoms: ParsableCommand {
     @Option(help: "How hard the phantoms are to read: \(PhantomDifficulty.named.keys.sorted().joined(separator: ", ")) (see README).")
     var difficulty = "realistic"
 
-    @Option(help: "What the images show: medical (the modalities with lesions) or shapes (named shapes, for pretraining a base).")
+    @Option(help: "What the images show: medical (the modalities with lesions), shapes (named shapes, for pretraining a base) or anatomy-shapes (those shapes over generic and lesion-free medical backdrops).")
     var scene = PhantomScene.medical
 
     func validate() throws {
