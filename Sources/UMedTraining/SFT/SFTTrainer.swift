@@ -110,7 +110,7 @@ public final class SFTTrainer {
                 for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
                 let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
                 var lossSum = 0.0
-                for batch in batches {
+                for batch in batches.flatMap({ $0.groupedByLength(maxPieces: training.lengthGroups, padTokenId: padTokenId) }) {
                     let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device, autocast: autocast)
                     let loss = sum / Double(max(stepTokens, 1))
                     loss.backward()

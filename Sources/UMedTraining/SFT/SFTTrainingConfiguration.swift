@@ -10,6 +10,9 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
     public var epochs: Int?
     public var batchSize = 8
     public var gradientAccumulation = 1
+    /// Each batch runs as up to this many micro-batches of similar length (the same gradient for
+    /// fewer padded tokens; `SFTBatch.groupedByLength`); 1 runs it whole.
+    public var lengthGroups = 1
     public var learningRate = 2e-5
     /// Per-part learning rates replacing `learning_rate` for that part.
     public var learningRates = SFTPartLearningRates()
@@ -58,6 +61,7 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case trainable, epochs, schedule, seed
         case maxSteps = "max_steps", batchSize = "batch_size", gradientAccumulation = "gradient_accumulation"
+        case lengthGroups = "length_groups"
         case learningRate = "learning_rate", learningRates = "learning_rates", weightDecay = "weight_decay"
         case warmupSteps = "warmup_steps", warmupRatio = "warmup_ratio"
         case minLearningRateRatio = "min_learning_rate_ratio", maxGradNorm = "max_grad_norm"
@@ -72,6 +76,7 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
         epochs = try section(.epochs, default: defaults.epochs)
         batchSize = try section(.batchSize, default: defaults.batchSize)
         gradientAccumulation = try section(.gradientAccumulation, default: defaults.gradientAccumulation)
+        lengthGroups = try section(.lengthGroups, default: defaults.lengthGroups)
         learningRate = try section(.learningRate, default: defaults.learningRate)
         learningRates = try section(.learningRates, default: defaults.learningRates)
         weightDecay = try section(.weightDecay, default: defaults.weightDecay)
@@ -120,6 +125,7 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
         if let epochs { try require(epochs > 0, path + "epochs", "must be positive, got \(epochs)") }
         try require(batchSize > 0, path + "batch_size", "must be positive, got \(batchSize)")
         try require(gradientAccumulation > 0, path + "gradient_accumulation", "must be positive, got \(gradientAccumulation)")
+        try require(lengthGroups > 0, path + "length_groups", "must be positive, got \(lengthGroups)")
         try require(learningRate > 0, path + "learning_rate", "must be positive, got \(learningRate)")
         for (name, rate) in [("vision", learningRates.vision), ("projector", learningRates.projector), ("lm", learningRates.lm)] {
             if let rate { try require(rate >= 0, path + "learning_rates." + name, "must not be negative, got \(rate)") }
