@@ -60,4 +60,28 @@ final class SFTBaseCheckpointTests: XCTestCase {
             }
         }
     }
+
+    /// A saved model carries the tokenizer the run started with, even when the base directory's
+    /// files are gone by then (an older checkpoint of a base that is still training is deleted).
+    func testSavedModelKeepsTheTokenizerItStartedWith() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("UMedModelsTests/Fixtures/llava/clip-llama/checkpoint")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("umed-start-tokenizer-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let base = root.appendingPathComponent("base")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: base)
+        let json = try TokenizerBuilder.wordLevel(texts: ["find the nodule", "no abnormality"], specialTokens: ["<unk>", "<s>", "</s>", "<pad>"],
+                                                  bosToken: "<s>", minimumFrequency: 1)
+        try json.write(to: base.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+        try TokenizerBuilder.configuration(bosToken: "<s>", eosToken: "</s>", padToken: "<pad>", unknownToken: "<unk>")
+            .write(to: base.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
+        let start = try SFTStartPoint.load(base, chatFormat: .mistral, dtype: .float32, device: .cpu)
+        try FileManager.default.removeItem(at: base.appendingPathComponent("tokenizer.json"))
+        try FileManager.default.removeItem(at: base.appendingPathComponent("tokenizer_config.json"))
+        let saved = root.appendingPathComponent("saved")
+        try start.exportModel(to: saved)
+        XCTAssertEqual(try String(contentsOf: saved.appendingPathComponent("tokenizer.json"), encoding: .utf8), json)
+        XCTAssertEqual(try Tokenizer(directory: saved).vocabularySize, start.tokenizer.vocabularySize)
+    }
 }

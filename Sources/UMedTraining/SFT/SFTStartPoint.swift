@@ -11,8 +11,12 @@ import UMedTensor
 public struct SFTStartPoint {
     public var model: LlavaModel
     public var tokenizer: Tokenizer
-    /// The directory holding tokenizer.json (+ tokenizer_config.json), copied into saved models.
+    /// The directory holding tokenizer.json (+ tokenizer_config.json).
     public var tokenizerDirectory: URL
+    /// Those tokenizer files as they were when the run started, written into every saved model (a
+    /// base directory may change or vanish during a long run, as an older checkpoint of a base that
+    /// is still training does).
+    public var tokenizerFiles: [String: Data]
     public var chatFormat: ChatFormat
     public var imageProcessor: ImageProcessor
     /// Where the weights came from (PEFT's base_model_name_or_path).
@@ -75,7 +79,8 @@ public struct SFTStartPoint {
         processor.imageMean = [0.5, 0.5, 0.5]
         processor.imageStd = [0.5, 0.5, 0.5]
         return SFTStartPoint(
-            model: model, tokenizer: tokenizer, tokenizerDirectory: tokenizerDirectory, chatFormat: chatFormat,
+            model: model, tokenizer: tokenizer, tokenizerDirectory: tokenizerDirectory,
+            tokenizerFiles: try tokenizerFiles(in: tokenizerDirectory), chatFormat: chatFormat,
             imageProcessor: ImageProcessor(configuration: processor), name: UMedTiny.name)
     }
 
@@ -99,7 +104,8 @@ public struct SFTStartPoint {
             ? try ImageProcessor(contentsOf: processorFile)
             : ImageProcessor(configuration: .clip(resolution: model.visionTower.imageSize))
         return SFTStartPoint(
-            model: model, tokenizer: tokenizer, tokenizerDirectory: tokenizerDirectory, chatFormat: chatFormat,
+            model: model, tokenizer: tokenizer, tokenizerDirectory: tokenizerDirectory,
+            tokenizerFiles: try tokenizerFiles(in: tokenizerDirectory), chatFormat: chatFormat,
             imageProcessor: imageProcessor, name: directory.path)
     }
 
@@ -126,6 +132,17 @@ public struct SFTStartPoint {
         return directory
     }
 
+    /// The tokenizer files present in `directory`, read now.
+    static func tokenizerFiles(in directory: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
+            let source = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            files[name] = try Data(contentsOf: source)
+        }
+        return files
+    }
+
     /// tokenizer_config.json for a built tokenizer: its special tokens, and a Mistral-style chat
     /// template (what `ChatFormat.detect` reads back as `mistral`).
     static func tokenizerConfigurationJSON() throws -> Data {
@@ -147,12 +164,8 @@ public struct SFTStartPoint {
     /// `umed generate` and transformers' LlavaForConditionalGeneration read.
     public func exportModel(to directory: URL, tensors: [String: Tensor]? = nil) throws {
         if let tensors { try model.save(to: directory, tensors: tensors) } else { try model.save(to: directory) }
-        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
-            let source = tokenizerDirectory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: source.path) else { continue }
-            let target = directory.appendingPathComponent(name)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(at: source, to: target)
+        for (name, contents) in tokenizerFiles {
+            try contents.write(to: directory.appendingPathComponent(name), options: .atomic)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
