@@ -71,12 +71,12 @@ struct EndoscopyAnatomy: PhantomAnatomy {
                 let ringed = old + (red - old) * (outer * opacity)
                 return ringed + (fibrin - ringed) * (inner * opacity)
             }
-        default:  // bleeding: an irregular dark-red pool
+        default:  // bleeding: an irregular pool of fresh blood, saturated red — brighter than the dark lumen
             let radius = size * max(minimumRadius, rng.uniform(0.04, 0.09))
             let blob = Blob(centerX: x, centerY: y, radiusX: radius, radiusY: radius * rng.uniform(0.6, 1.3),
                             softness: 0.15, irregularity: 0.25, rng: &rng)
-            let blood = SIMD3(rng.uniform(100, 135), rng.uniform(4, 14), rng.uniform(8, 18))
-            return .blended(category, blob: blob, opacity: 0.5 + 0.5 * strength) { _, _, _ in blood }
+            let blood = SIMD3(rng.uniform(150, 185), rng.uniform(6, 20), rng.uniform(10, 24))
+            return .blended(category, blob: blob, opacity: 0.6 + 0.4 * strength) { _, _, _ in blood }
         }
     }
 }
