@@ -34,13 +34,15 @@ test:
 demo: release
 	.build/release/umed demo --out runs/demo
 
-# The phantom base (configs/base-shapes-tiny.yaml: umed-tiny pretrained on named shapes, no medical
-# content) into runs/base-shapes-tiny (continues an interrupted run), then copied to
-# models/phantom-base, which the demo's Stage 1 loads (committed: `make demo` never rebuilds it).
-# About an hour of CPU; see RESULTS.md.
+# The phantom base, in two stages that each continue an interrupted run: named shapes on generic
+# backgrounds (configs/base-shapes-tiny.yaml → runs/base-shapes-tiny), then the same shapes over
+# generic and lesion-free medical backdrops (configs/base-anatomy-tiny.yaml → runs/base-anatomy-tiny);
+# no lesion ever. The result is copied to models/phantom-base, which the demo's Stage 1 loads
+# (committed: `make demo` never rebuilds it). About two hours of CPU; see RESULTS.md.
 base: release
 	.build/release/umed train sft --config configs/base-shapes-tiny.yaml --resume
-	rm -rf models/phantom-base && cp -R runs/base-shapes-tiny/model models/phantom-base
+	.build/release/umed train sft --config configs/base-anatomy-tiny.yaml --resume
+	rm -rf models/phantom-base && cp -R runs/base-anatomy-tiny/model models/phantom-base
 
 # UMed vs PyTorch + transformers on the same weights (training step, generation, peak memory);
 # rewrites BENCHMARKS.md's generated section. Installs the peer's .venv when missing (several GB).
