@@ -12,10 +12,7 @@ import XCTest
 final class SFTLengthGroupsTests: XCTestCase {
     func train(lengthGroups: Int, root: URL) throws -> (losses: [Double], model: LlavaModel) {
         let yaml = """
-            model:
-              preset: umed-tiny
-              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
-                     text_hidden: 32, text_layers: 1, text_heads: 2, intermediate: 64}
+            \(TinyRunYAML.model)
             data:
               phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6, second_finding_fraction: 0.5}
               max_length: 256

@@ -12,10 +12,7 @@ final class SFTLoRATests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("umed-sft-lora-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let yaml = """
-            model:
-              preset: umed-tiny
-              tiny: {image_size: 32, patch_size: 8, vision_hidden: 32, vision_layers: 1, vision_heads: 2,
-                     text_hidden: 32, text_layers: 1, text_heads: 2, intermediate: 64}
+            \(TinyRunYAML.model)
             data:
               phantoms: {seed: 5, size: 32, validation_count: 2, validation_seed: 6}
               max_length: 256
