@@ -10,9 +10,12 @@ import XCTest
 /// of UMedModelsTests, a tokenizer given by `model.tokenizer`, the default parts (projector + lm):
 /// the vision tower stays bitwise as loaded, the projector changes, the saved model loads.
 final class SFTBaseCheckpointTests: XCTestCase {
+    /// The tiny transformers-made LLaVA checkpoint of UMedModelsTests.
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("UMedModelsTests/Fixtures/llava/clip-llama/checkpoint")
+
     func testTrainsFromAHuggingFaceLLaVADirectoryWithTheVisionTowerFrozen() throws {
-        let base = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("UMedModelsTests/Fixtures/llava/clip-llama/checkpoint")
+        let base = fixture
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("umed-sft-base-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let tokenizerDirectory = root.appendingPathComponent("tokenizer")
@@ -64,8 +67,6 @@ final class SFTBaseCheckpointTests: XCTestCase {
     /// A saved model carries the tokenizer the run started with, even when the base directory's
     /// files are gone by then (an older checkpoint of a base that is still training is deleted).
     func testSavedModelKeepsTheTokenizerItStartedWith() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("UMedModelsTests/Fixtures/llava/clip-llama/checkpoint")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("umed-start-tokenizer-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let base = root.appendingPathComponent("base")
