@@ -153,6 +153,12 @@ final class AdvantageAndKLTests: XCTestCase {
         XCTAssertEqual(smoothed, [-0.5, 0, 0.5])
         XCTAssertEqual(GroupAdvantages.compute(rewards: [4], prompts: [0]), [0])
     }
+
+    func testUnscaledGroupAdvantagesAreRewardMinusGroupMean() {
+        // Dr. GRPO: prompt 0 → mean 2, prompt 1 → mean 5; nothing divided.
+        let advantages = GroupAdvantages.compute(rewards: [1, 5, 2, 5.5, 3], prompts: [0, 1, 0, 1, 0], scaled: false)
+        XCTAssertEqual(advantages, [-1, -0.25, 0, 0.25, 1])
+    }
 }
 
 /// The run's reward terms together: per-term scores, the paper's total, and the step summary.

@@ -70,8 +70,18 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         case grpo
     }
 
+    /// How GRPO scales an answer's reward minus its group's mean.
+    public enum GroupScale: String, Codable, CaseIterable, Sendable {
+        /// Divided by the group's standard deviation (GRPO as published).
+        case deviation
+        /// Not divided (Dr. GRPO): small differences stay small.
+        case none
+    }
+
     /// `ppo` (GAE with a value head) or `grpo` (group-normalized advantages, no critic).
     public var mode = Advantages.ppo
+    /// GRPO only: `deviation` or `none`.
+    public var groupScale = GroupScale.deviation
     public var epochs = 4
     /// Answers per minibatch.
     public var minibatchSize = 8
@@ -91,7 +101,7 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode, epochs, gamma, lambda
-        case minibatchSize = "minibatch_size", clipRange = "clip_range", valueClipRange = "value_clip_range"
+        case groupScale = "group_scale", minibatchSize = "minibatch_size", clipRange = "clip_range", valueClipRange = "value_clip_range"
         case valueCoefficient = "value_coefficient", entropyCoefficient = "entropy_coefficient"
         case klCoefficient = "kl_coefficient", klTarget = "kl_target", klHorizon = "kl_horizon"
     }
@@ -100,6 +110,7 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         let section = try ConfigurationSectionDecoder(decoder, keys: CodingKeys.self)
         let defaults = Self()
         mode = try section.choice(.mode, default: defaults.mode)
+        groupScale = try section.choice(.groupScale, default: defaults.groupScale)
         epochs = try section(.epochs, default: defaults.epochs)
         minibatchSize = try section(.minibatchSize, default: defaults.minibatchSize)
         clipRange = try section(.clipRange, default: defaults.clipRange)

@@ -42,7 +42,8 @@ public enum PPOUpdate {
             advantages = PPOMath.maskedWhiten(raw, mask: mask) * mask
             returns = targets
         case .grpo:
-            let group = GroupAdvantages.compute(rewards: rewards, prompts: rollout.rewardBatch.items.map(\.prompt))
+            let group = GroupAdvantages.compute(rewards: rewards, prompts: rollout.rewardBatch.items.map(\.prompt),
+                                                scaled: h.groupScale == .deviation)
             advantages = Tensor(group, shape: [rows, 1]).to(mask.device) * mask
             returns = rollout.values
         }
