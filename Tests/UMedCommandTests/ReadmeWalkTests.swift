@@ -156,7 +156,7 @@ final class ReadmeWalkTests: XCTestCase {
                       "--columns", "source", "--tokenizer", "runs/aar/model", "--chat-format", "vicuna",
                       "--judge-base-url", baseURL, "--judge-model", "walk-judge", "--judge-api-key-env", "UMED_WALK_KEY"] + small)
         try walk.run(["eval", "--model", "runs/sft/model", "--data", "built.jsonl", "--out", "eval-auto", "--split", "all",
-                      "--columns", "auto"] + small)
+                      "--columns", "auto", "--attention-share"] + small)
         let compared = try walk.run(["eval", "--compare", "eval-sft", "eval-auto", "--out", "comparison"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: walk.path("comparison/comparison.md")), compared)
 

@@ -58,4 +58,40 @@ final class ModelEvaluatorTests: XCTestCase {
         XCTAssertEqual(answers[1].answer, "answered before")
         XCTAssertEqual(asked, [PhantomDataset.id(0), PhantomDataset.id(2)])
     }
+
+    func testAttentionShareIsTheMapsMassOnTheFindingsPatches() {
+        // A 16-pixel input, 8-pixel patches: 2 × 2. The finding (original 32 px, halved) covers the top-left patch.
+        let transform = GeometricTransform(sourceWidth: 32, sourceHeight: 32, steps: [.resize(from: 32, 32, to: 16, 16)])
+        let finding = Finding(category: "nodule", box: Box(x1: 2, y1: 2, x2: 14, y2: 12))
+        var map = AttentionMap(values: [0.3, 0.1, 0.1, 0.1], rows: 2, columns: 2, region: Box(x1: 0, y1: 0, x2: 32, y2: 32),
+                               basis: AttentionMap.categoryTokens)
+        XCTAssertEqual(try XCTUnwrap(ModelEvaluator.abnormalShare(map, findings: [finding], transform: transform, patchSize: 8)),
+                       0.5, accuracy: 1e-6)
+        // Two findings over three patches; an unnormalized map (attention to the image is part of each query's).
+        let right = Finding(category: "mass", box: Box(x1: 17, y1: 1, x2: 30, y2: 30))
+        XCTAssertEqual(try XCTUnwrap(ModelEvaluator.abnormalShare(map, findings: [finding, right], transform: transform, patchSize: 8)),
+                       0.5 / 0.6, accuracy: 1e-6)
+        XCTAssertNil(ModelEvaluator.abnormalShare(map, findings: [], transform: transform, patchSize: 8), "a normal image")
+        XCTAssertNil(ModelEvaluator.abnormalShare(map, findings: [finding], transform: transform, patchSize: 4), "another grid")
+        map.basis = AttentionMap.allAnswerTokens
+        XCTAssertNil(ModelEvaluator.abnormalShare(map, findings: [finding], transform: transform, patchSize: 8),
+                     "an answer naming no category")
+    }
+
+    func testMeasuringAttentionKeepsTheAnswersAndRecordsShares() throws {
+        var (evaluator, source) = try makeEvaluator(batchSize: 3)
+        let (plain, _) = try evaluator.evaluate(source: source, indices: Array(0..<6), gallery: [], synonyms: CategorySynonyms())
+        evaluator.measuresAttention = true
+        let (measured, gallery) = try evaluator.evaluate(source: source, indices: Array(0..<6), gallery: [2], synonyms: CategorySynonyms())
+        XCTAssertEqual(measured.map(\.answer), plain.map(\.answer), "capturing attention changes no answer")
+        XCTAssertEqual(gallery.count, 1, "only the gallery keeps images and maps")
+        XCTAssertTrue(plain.allSatisfy { $0.attentionShare == nil })
+        for answer in measured {
+            if answer.isNormal || answer.categories.isEmpty { XCTAssertNil(answer.attentionShare) }
+            if let share = answer.attentionShare { XCTAssertTrue((0...1).contains(share)) }
+        }
+        var three = Array(measured.prefix(3))
+        (three[0].attentionShare, three[1].attentionShare, three[2].attentionShare) = (0.25, 0.75, nil)
+        XCTAssertEqual(GroupMetrics(three, synonyms: CategorySynonyms()).attentionShare, 0.5, "the mean over answers that have one")
+    }
 }

@@ -35,6 +35,11 @@ public struct AssessedAnswer: Codable, Equatable, Sendable {
     public var isDiagnosisCorrect: Bool
     /// The LLM judge's score of the answer against the reference, 0–1, when a judge was asked.
     public var judgeScore: Double?
+    /// Where the model looked while naming what it found (`umed eval --attention-share`): the share
+    /// of the category tokens' attention to the image (last decoder layer, heads averaged — the
+    /// gallery's map) that falls on the abnormal patches, those overlapping a ground-truth box.
+    /// nil when not measured, for a normal image, or when the answer names no category.
+    public var attentionShare: Double? = nil
 
     public var isNormal: Bool { truth.isEmpty }
     /// The answer says there is no abnormality: it names no category and draws no box.
@@ -44,6 +49,7 @@ public struct AssessedAnswer: Codable, Equatable, Sendable {
         case id, source, modality, image, question, answer, reference, truth, predicted, categories, iou
         case imageSize = "image_size", meanLogProbability = "mean_log_probability", boxTexts = "box_texts"
         case wellFormedBoxTexts = "well_formed_box_texts", isDiagnosisCorrect = "diagnosis_correct", judgeScore = "judge_score"
+        case attentionShare = "attention_share"
     }
 }
 

@@ -52,6 +52,8 @@ public struct EvaluationRun {
     public var device: Device = .cpu
     public var dtype: DType = .float32
     public var judge: JudgeSettings?
+    /// Record each answer's attention share on the abnormal area (`AssessedAnswer.attentionShare`).
+    public var measuresAttention = false
 
     public init(model: URL, data: URL, output: URL) {
         self.model = model
@@ -88,10 +90,11 @@ public struct EvaluationRun {
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
             throw EvaluationError.unwritable(path: output.path, problem: error.localizedDescription)
         }
-        let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")\n\(maxNewTokens)")
+        let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")\n\(maxNewTokens)\(measuresAttention ? "\nattention" : "")")
         progress(.loaded(samples: indices.count, resumed: partial.known.count))
 
-        let evaluator = ModelEvaluator(startPoint: startPoint, batchSize: batchSize, maxNewTokens: maxNewTokens, device: device)
+        var evaluator = ModelEvaluator(startPoint: startPoint, batchSize: batchSize, maxNewTokens: maxNewTokens, device: device)
+        evaluator.measuresAttention = measuresAttention
         let gallery = Set(ModelEvaluator.galleryIndices(count: galleryCount, total: indices.count).map { indices[$0] })
         var (answers, samples) = try evaluator.evaluate(
             source: source, indices: indices, gallery: gallery, synonyms: synonyms, known: partial.known,

@@ -24,13 +24,16 @@ public struct GroupMetrics: Codable, Equatable, Sendable {
     /// With a judge: share of answers it scored ≥ 0.5, and its mean score.
     public var judgeAccuracy: Double?
     public var judgeMeanScore: Double?
+    /// With `--attention-share`: the mean `AssessedAnswer.attentionShare` over the answers that have
+    /// one (abnormal images whose answer names a category).
+    public var attentionShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case answers
         case normalImages = "normal_images", diagnosisAccuracy = "diagnosis_accuracy", meanIoU = "mean_iou"
         case accuracyAt50 = "acc_at_50", meanAveragePrecision50 = "map_at_50", answersWithBoxes = "answers_with_boxes"
         case boxValidity = "box_validity", normalPrecision = "normal_precision", normalRecall = "normal_recall"
-        case judgeAccuracy = "judge_accuracy", judgeMeanScore = "judge_mean_score"
+        case judgeAccuracy = "judge_accuracy", judgeMeanScore = "judge_mean_score", attentionShare = "attention_share"
     }
 
     /// The metrics of `answers`; categories are compared as `synonyms`' canonical names of each
@@ -62,6 +65,8 @@ public struct GroupMetrics: Codable, Equatable, Sendable {
         let judged = answers.compactMap(\.judgeScore)
         judgeAccuracy = judged.isEmpty ? nil : Double(judged.filter { $0 >= 0.5 }.count) / Double(judged.count)
         judgeMeanScore = judged.isEmpty ? nil : judged.reduce(0, +) / Double(judged.count)
+        let shares = answers.compactMap(\.attentionShare)
+        attentionShare = shares.isEmpty ? nil : shares.reduce(0, +) / Double(shares.count)
     }
 
     static func share(_ answers: [AssessedAnswer], where isCounted: (AssessedAnswer) -> Bool) -> Double? {

@@ -15,6 +15,8 @@ public struct AttentionMap: Sendable {
     public var region: Box
     /// What the map averages: "category tokens", or "all answer tokens" when the answer names no category.
     public var basis: String
+
+    public static let categoryTokens = "category tokens", allAnswerTokens = "all answer tokens"
 }
 
 /// A sample shown in the report's gallery: its assessment, original image and attention map.
@@ -26,7 +28,8 @@ public struct GallerySample {
 
 /// `umed eval`'s model side: greedy answers to every sample's first question, in batches of
 /// left-padded prompts, each assessed against the sample's ground truth; for the gallery samples
-/// the answer's attention to the image is captured as well.
+/// the answer's attention to the image is captured as well, and for every sample when
+/// `measuresAttention` (its share on the abnormal patches).
 public struct ModelEvaluator {
     public var startPoint: SFTStartPoint
     public var batchSize: Int
@@ -34,6 +37,9 @@ public struct ModelEvaluator {
     /// Decoder layers whose attention the gallery's heatmaps average (negative = from the end).
     public var attentionLayers: AttentionCapture.Layers
     public var device: Device
+    /// Capture every answer's attention and record its share on the abnormal area
+    /// (`AssessedAnswer.attentionShare`).
+    public var measuresAttention = false
 
     public init(startPoint: SFTStartPoint, batchSize: Int = 8, maxNewTokens: Int = 256,
                 attentionLayers: AttentionCapture.Layers = .indices([-1]), device: Device = .cpu) {
@@ -75,7 +81,7 @@ public struct ModelEvaluator {
             while start < part.count {
                 let batch = Array(part[start..<min(part.count, start + batchSize)])
                 start += batch.count
-                for (index, result) in zip(batch, try answer(batch, of: source, synonyms: synonyms, capturing: captures)) {
+                for (index, result) in zip(batch, try answer(batch, of: source, synonyms: synonyms, forGallery: captures)) {
                     answers[index] = result.answer
                     try onAnswer(result.answer)
                     if let image = result.image { samples.append(GallerySample(answer: result.answer, image: image, attention: result.attention)) }
@@ -87,17 +93,18 @@ public struct ModelEvaluator {
         return (indices.map { answers[$0]! }, samples)
     }
 
-    /// One batch: prompts, greedy generation, assessment (and with `capturing`, the original
-    /// images and attention maps).
-    func answer(_ batch: [Int], of source: any SFTSampleSource, synonyms: CategorySynonyms, capturing: Bool) throws
+    /// One batch: prompts, greedy generation, assessment (and for the gallery, the original images
+    /// and attention maps; the attention is captured for the share too when `measuresAttention`).
+    func answer(_ batch: [Int], of source: any SFTSampleSource, synonyms: CategorySynonyms, forGallery: Bool) throws
         -> [(answer: AssessedAnswer, image: Image?, attention: AttentionMap?)] {
+        let capturing = forGallery || measuresAttention
         let model = startPoint.model
         let builder = startPoint.exampleBuilder(maximumLength: model.configuration.text.maxPositionEmbeddings)
         var samples: [MAUSample] = [], images: [Image] = [], prompts: [SFTExample] = []
         for index in batch {
             let (sample, image) = try source.sample(at: index)
             samples.append(sample)
-            if capturing { images.append(image) }
+            if forGallery { images.append(image) }
             prompts.append(try builder.prompt(for: sample, image: image))
         }
         let capture = capturing
@@ -113,10 +120,28 @@ public struct ModelEvaluator {
             let (text, sequence) = answer
             let meanLogProbability = sequence.logProbabilities.isEmpty
                 ? 0 : Double(sequence.logProbabilities.reduce(0, +)) / Double(sequence.logProbabilities.count)
-            let assessed = AssessedAnswer(sample: samples[row], answer: text, meanLogProbability: meanLogProbability, synonyms: synonyms)
+            var assessed = AssessedAnswer(sample: samples[row], answer: text, meanLogProbability: meanLogProbability, synonyms: synonyms)
             guard capturing else { return (assessed, nil, nil) }
-            return (assessed, images[row], try attentionMap(sequence, prompt: prompts[row]))
+            let map = try attentionMap(sequence, prompt: prompts[row])
+            if measuresAttention, let map {
+                assessed.attentionShare = Self.abnormalShare(map, findings: samples[row].record.findings, transform: prompts[row].transform,
+                                                             patchSize: model.visionTower.patchSize)
+            }
+            return forGallery ? (assessed, images[row], map) : (assessed, nil, nil)
         }
+    }
+
+    /// The share of a category-token map's attention on the patches overlapping `findings`' boxes
+    /// (mapped into the model's input, as the vision reward maps them); nil for a normal image, a map
+    /// of all answer tokens (the answer names no category) or a map without attention on the image.
+    static func abnormalShare(_ map: AttentionMap, findings: [Finding], transform: GeometricTransform, patchSize: Int) -> Double? {
+        guard !findings.isEmpty, map.basis == AttentionMap.categoryTokens else { return nil }
+        let grid = PatchGrid(patchSize: patchSize, imageWidth: transform.targetWidth, imageHeight: transform.targetHeight)
+        guard grid.count == map.values.count else { return nil }
+        let abnormal = grid.patchIndices(overlapping: findings.map { transform.map($0.box) })
+        let all = map.values.reduce(0) { $0 + Double($1) }
+        guard all > 0 else { return nil }
+        return abnormal.reduce(0) { $0 + Double(map.values[$1]) } / all
     }
 
     /// The category tokens' (else all answer tokens') mean attention to the image patches.
@@ -135,6 +160,6 @@ public struct ModelEvaluator {
         }
         let frame = Box(x1: 0, y1: 0, x2: Double(prompt.transform.targetWidth), y2: Double(prompt.transform.targetHeight))
         return AttentionMap(values: patches, rows: grid.rows, columns: grid.columns, region: prompt.transform.unmap(frame),
-                            basis: categoryTokens.isEmpty ? "all answer tokens" : "category tokens")
+                            basis: categoryTokens.isEmpty ? AttentionMap.allAnswerTokens : AttentionMap.categoryTokens)
     }
 }

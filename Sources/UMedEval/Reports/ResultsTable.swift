@@ -36,6 +36,9 @@ public enum ResultsTable {
             Metric(title: "mAP@0.5") { $0.meanAveragePrecision50 },
         ]
         if results.contains(where: { $0.judge != nil }) { metrics.append(Metric(title: "Judge accuracy") { $0.judgeAccuracy }) }
+        if results.contains(where: { $0.overall.attentionShare != nil }) {
+            metrics.append(Metric(title: "Attention on the abnormal area") { $0.attentionShare })
+        }
         return metrics
     }
 
@@ -76,6 +79,7 @@ public enum ResultsTable {
         let header = [grouping.rawValue, "answers", "normal", "diagnosis acc", "mean IoU", "Acc@0.5", "mAP@0.5",
                       "with boxes", "box validity", "normal precision", "normal recall"]
             + (result.judge == nil ? [] : ["judge acc", "judge mean"])
+            + (result.overall.attentionShare == nil ? [] : ["attention share"])
         let groups = columns([result], grouping: grouping).map { (heading($0, grouping: grouping), result.groups(grouping)[$0]!) }
             + [("all", result.overall)]
         let rows = groups.map { name, metrics -> [String] in
@@ -84,6 +88,7 @@ public enum ResultsTable {
                 + ["\(metrics.answersWithBoxes)"]
                 + [metrics.boxValidity, metrics.normalPrecision, metrics.normalRecall].map(format)
                 + (result.judge == nil ? [] : [metrics.judgeAccuracy, metrics.judgeMeanScore].map(format))
+                + (result.overall.attentionShare == nil ? [] : [format(metrics.attentionShare)])
         }
         return (header, rows)
     }

@@ -130,6 +130,7 @@ struct Demo: ParsableCommand {
                 evaluation.galleryCount = plan.galleryCount
                 evaluation.synonyms = synonyms
                 evaluation.grouping = .modality
+                evaluation.measuresAttention = true  // where each stage looked: the table shows it beside the scores
                 _ = try Eval.evaluate(evaluation, label: "      eval")
             }
             results.append(try EvaluationResult.load(from: output))

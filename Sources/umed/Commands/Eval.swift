@@ -42,6 +42,8 @@ struct Eval: ParsableCommand {
     @Option(help: "The environment variable holding the judge's API key.") var judgeApiKeyEnv = "OPENAI_API_KEY"
     @Flag(help: "Allow a judge off this machine: answers and reference diagnoses are sent there.") var judgeAllowRemote = false
     @Option(help: "At most this many judge requests (cached answers are free).") var judgeMaxRequests: Int?
+    @Flag(help: "Record where each answer looked: the share of its category tokens' attention on the abnormal area (a column of its own).")
+    var attentionShare = false
     @Option(parsing: .upToNextOption, help: "Evaluation folders (each with metrics.json) to compare.") var compare: [String] = []
 
     func validate() throws {
@@ -67,6 +69,7 @@ struct Eval: ParsableCommand {
         run.maxNewTokens = maxNewTokens
         run.galleryCount = gallery
         run.limit = limit
+        run.measuresAttention = attentionShare
         run.grouping = TableGrouping(rawValue: columns)
         run.synonyms = try Self.loadSynonyms(synonyms)
         run.tokenizer = tokenizer.map { URL(fileURLWithPath: $0, isDirectory: true) }
