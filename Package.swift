@@ -41,7 +41,9 @@ let package = Package(
         .library(name: "UMedTensor", targets: ["UMedTensor"]),
         .library(name: "UMedNN", targets: ["UMedNN"]),
         .library(name: "UMedModels", targets: ["UMedModels"]),
+        .library(name: "UMedText", targets: ["UMedText"]),
         .library(name: "UMedData", targets: ["UMedData"]),
+        .library(name: "UMedPipeline", targets: ["UMedPipeline"]),
         .library(name: "UMedTraining", targets: ["UMedTraining"]),
         .library(name: "UMedEval", targets: ["UMedEval"]),
     ],
@@ -62,7 +64,10 @@ let package = Package(
                 .linkedLibrary("c10"),
                 .linkedLibrary("stdc++"),
             ]),
-        .target(name: "UMedTensor", dependencies: ["CTorch"]),
+        // Tokenizers, chat formats and the strict JSON reader: no tensors, no dependencies (the
+        // safetensors reader in UMedTensor reads its headers with that JSON reader).
+        .target(name: "UMedText"),
+        .target(name: "UMedTensor", dependencies: ["CTorch", "UMedText"]),
         .target(name: "UMedNN", dependencies: ["UMedTensor"]),
         .target(name: "UMedModels", dependencies: ["UMedTensor", "UMedNN"]),
         // PNG and JPEG decoding/encoding over the system's hardened libpng and libjpeg-turbo; the C
@@ -73,49 +78,54 @@ let package = Package(
         .target(
             name: "UMedData",
             dependencies: [
-                "UMedTensor", "CImageIO",
+                "CImageIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
+        // A loaded model bundle and the one processor that turns conversations and images into
+        // model input for training, generation, evaluation and serving.
+        .target(
+            name: "UMedPipeline",
+            dependencies: ["UMedTensor", "UMedModels", "UMedText", "UMedData"]),
         .target(
             name: "UMedTraining",
-            dependencies: ["UMedTensor", "UMedNN", "UMedModels", "UMedData", "Yams"]),
-        // Evaluation: metrics, judge, reports and charts (DESIGN.md; after training in the order).
+            dependencies: ["UMedTensor", "UMedNN", "UMedModels", "UMedText", "UMedData", "UMedPipeline", "Yams"]),
+        // Evaluation: metrics, judge, reports and charts (DESIGN.md; on the pipeline, not on training).
         .target(
             name: "UMedEval",
-            dependencies: ["UMedTensor", "UMedModels", "UMedData", "UMedTraining"]),
+            dependencies: ["UMedTensor", "UMedModels", "UMedText", "UMedData", "UMedPipeline"]),
         .executableTarget(
             name: "umed",
             dependencies: [
-                "UMedTensor", "UMedNN", "UMedModels", "UMedData", "UMedTraining", "UMedEval",
+                "UMedTensor", "UMedNN", "UMedModels", "UMedText", "UMedData", "UMedPipeline", "UMedTraining", "UMedEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `umed bench builder` runs an instant chat-completions server on loopback.
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
-        .testTarget(
-            name: "UMedTensorTests", dependencies: ["UMedTensor"],
+        // The fixtures of every test target (written by scripts/fixtures/) and their loaders.
+        .target(
+            name: "UMedTestSupport",
+            dependencies: ["UMedText", "UMedData", "UMedPipeline"],
+            path: "Tests/UMedTestSupport",
             resources: [.copy("Fixtures")]),
-        .testTarget(
-            name: "UMedNNTests", dependencies: ["UMedNN"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(
-            name: "UMedModelsTests", dependencies: ["UMedModels", "UMedData"],
-            resources: [.copy("Fixtures")]),
+        .testTarget(name: "UMedTensorTests", dependencies: ["UMedTensor", "UMedText", "UMedTestSupport"]),
+        .testTarget(name: "UMedNNTests", dependencies: ["UMedNN", "UMedTestSupport"]),
+        .testTarget(name: "UMedModelsTests", dependencies: ["UMedModels", "UMedText", "UMedData", "UMedTestSupport"]),
+        .testTarget(name: "UMedTextTests", dependencies: ["UMedText", "UMedTestSupport"]),
         .testTarget(
             name: "UMedDataTests",
-            dependencies: ["UMedData", .product(name: "Hummingbird", package: "hummingbird")],
-            resources: [.copy("Fixtures")]),
+            dependencies: ["UMedText", "UMedData", "UMedTestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "UMedPipelineTests", dependencies: ["UMedPipeline", "UMedText", "UMedData", "UMedModels", "UMedTestSupport"]),
         .testTarget(
             name: "UMedTrainingTests",
-            dependencies: ["UMedTraining", "UMedData", "UMedModels"],
-            resources: [.copy("Fixtures")]),
+            dependencies: ["UMedTraining", "UMedText", "UMedData", "UMedPipeline", "UMedModels", "UMedTestSupport"]),
         .testTarget(
             name: "UMedEvalTests",
-            dependencies: ["UMedEval", "UMedData", "UMedTraining"],
-            resources: [.copy("Fixtures")]),
-        // README as a test: every documented `umed` command run against the built binary.
+            // UMedTraining only to build a tiny model to evaluate.
+            dependencies: ["UMedEval", "UMedText", "UMedData", "UMedPipeline", "UMedTraining", "UMedTestSupport"]),
+        // The command-line tool end to end: every README command run against the built binary.
         .testTarget(
-            name: "UMedCommandTests",
-            dependencies: ["UMedData", .product(name: "Hummingbird", package: "hummingbird")]),
+            name: "umedTests",
+            dependencies: ["UMedText", "UMedData", "UMedTestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,6 +1,6 @@
 """Peer for `umed bench tokenizer`: the tokenizers library's encoding throughput on the same corpus.
 
-    .venv/bin/python bench/peer_tokenizer.py --tokenizer Tests/UMedDataTests/Fixtures/tokenizers/qwen2-bpe/tokenizer.json
+    .venv/bin/python bench/peer_tokenizer.py --tokenizer Tests/UMedTestSupport/Fixtures/tokenizers/qwen2-bpe/tokenizer.json
 
 Without --corpus it generates the same mixed corpus as `umed bench tokenizer` (SplitMix64 stream,
 byte for byte; both print its checksum). Reports single-threaded `encode` line by line (the

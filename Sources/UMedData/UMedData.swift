@@ -1,3 +1,2 @@
-// UMedData: tokenizers, chat formats, imaging (decode, preprocess, draw), boxes, records and
-// importers, the MAU builder, phantoms, collation (DESIGN.md).
-import UMedTensor
+// UMedData: records and importers, boxes and the one grounded-text grammar, image codecs and
+// drawing, phantoms, the MAU builder with its vision-API client (DESIGN.md). No tensors.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What can go wrong in evaluation and reporting (one enum for the module; synonym tables report
-/// their lines through UMedData's `RecordError`).
+/// their lines through UMedData's `DataError`).
 public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The data selects no sample (an empty file, or no sample in the split).
     case noSamples(String)

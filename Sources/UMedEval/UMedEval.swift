@@ -4,3 +4,4 @@
 // the model side of `umed eval` (ModelEvaluator), and the reports: metrics.json, the paper-layout
 // table and the self-contained HTML page with PNG charts and overlays.
 import UMedData
+import UMedText

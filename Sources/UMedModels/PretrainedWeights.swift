@@ -8,7 +8,7 @@ extension Module {
     /// module's name for it, or nil to skip a tensor that is not a parameter (a saved buffer, the
     /// other half of a two-tower model); only the kept tensors are read. Every parameter must be
     /// present with its shape and nothing else kept may remain, else
-    /// `ModelLoadingError.weightsDoNotMatch` lists the missing and unexpected keys. Tensors are cast
+    /// `ModelError.weightsDoNotMatch` lists the missing and unexpected keys. Tensors are cast
     /// to each parameter's dtype and moved to its device.
     public func loadPretrained(from url: URL, rename: (String) -> String? = { $0 }) throws {
         var state: [String: Tensor] = [:]
@@ -19,12 +19,12 @@ extension Module {
                 state[target] = try checkpoint.tensor(name)
             }
         } catch let error as TensorError {
-            throw ModelLoadingError.unreadableWeights(checkpoint: url.path, problem: error.description)
+            throw ModelError.unreadableWeights(checkpoint: url.path, problem: error.description)
         }
         do {
             try loadStateDict(state)
         } catch NNError.stateDictMismatch(let missing, let unexpected, let mismatches) {
-            throw ModelLoadingError.weightsDoNotMatch(
+            throw ModelError.weightsDoNotMatch(
                 checkpoint: url.path, missing: missing, unexpected: unexpected, shapeMismatches: mismatches)
         }
     }

@@ -39,13 +39,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case malformedAttention(answer: Int, problem: String)
     /// The model returned no hidden states for a rollout's scoring pass.
     case missingHiddenStates
-    /// A rollout's prompts put their image tokens at different positions.
-    case imageTokensNotAligned(starts: [Int])
-    /// The relevance judge's reply (cut to 200 characters) holds no integer score from 0 to 10.
-    case judgeReply(answer: Int, reply: String)
-    /// The relevance judge could not be asked: the request failed after its retries, the budget
-    /// is spent, or the cache or journal could not be written.
-    case judgeUnavailable(answer: Int, problem: String)
 
     public var description: String {
         switch self {
@@ -77,12 +70,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "answer \(answer): malformed category-token attention: \(problem)"
         case .missingHiddenStates:
             return "the model returned no hidden states for the rollout's scoring pass"
-        case .imageTokensNotAligned(let starts):
-            return "the prompts' image tokens start at different positions (\(starts)); a rollout needs them aligned"
-        case .judgeReply(let answer, let reply):
-            return "answer \(answer): the relevance judge replied without a score from 0 to 10: \"\(reply)\""
-        case .judgeUnavailable(let answer, let problem):
-            return "answer \(answer): the relevance judge could not be asked: \(problem)"
         }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 final class BoxTests: XCTestCase {
@@ -37,12 +40,12 @@ final class BoxTests: XCTestCase {
     func testClippingAndValidation() {
         let box = Box(x1: -5, y1: 10, x2: 700, y2: 500)
         XCTAssertEqual(box.clipped(to: size), Box(x1: 0, y1: 10, x2: 640, y2: 480))
-        XCTAssertEqual(box.validationError(imageSize: size), .outsideImage(box, size))
+        XCTAssertEqual(box.validationError(imageSize: size), .boxOutsideImage(box, size))
         XCTAssertNil(box.clipped(to: size).validationError(imageSize: size))
         let nan = Box(x1: .nan, y1: 0, x2: 1, y2: 1)
         XCTAssertEqual(nan.validationError(imageSize: size)?.description.contains("non-finite"), true)
-        XCTAssertEqual(Box(x1: 5, y1: 0, x2: 5, y2: 1).validationError(imageSize: size), .notOrdered(Box(x1: 5, y1: 0, x2: 5, y2: 1)))
-        XCTAssertEqual(Box(x1: 0, y1: 9, x2: 5, y2: 1).validationError(imageSize: size), .notOrdered(Box(x1: 0, y1: 9, x2: 5, y2: 1)))
+        XCTAssertEqual(Box(x1: 5, y1: 0, x2: 5, y2: 1).validationError(imageSize: size), .boxNotOrdered(Box(x1: 5, y1: 0, x2: 5, y2: 1)))
+        XCTAssertEqual(Box(x1: 0, y1: 9, x2: 5, y2: 1).validationError(imageSize: size), .boxNotOrdered(Box(x1: 0, y1: 9, x2: 5, y2: 1)))
         XCTAssertThrowsError(try Box(x1: 0, y1: 0, x2: 641, y2: 1).validate(imageSize: size))
         XCTAssertNoThrow(try Box(x1: 0, y1: 0, x2: 640, y2: 480).validate(imageSize: size))
     }

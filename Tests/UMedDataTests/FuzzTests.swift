@@ -1,5 +1,8 @@
 import Foundation
 @testable import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 /// A few thousand mutated inputs per target; `umed fuzz --count 100000` runs the long campaign.

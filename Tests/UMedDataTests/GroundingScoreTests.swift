@@ -1,5 +1,8 @@
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 final class GroundingScoreTests: XCTestCase {
     let size = ImageSize(width: 100, height: 200)

@@ -1,11 +1,14 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Decoding against Pillow (PNG exactly; JPEG within ±2 levels — libjpeg-turbo here and the
 /// libjpeg in Pillow's wheel may use different IDCT/upsampling code), PNG round trips, and every
-/// kind of bad input throwing an `ImageError` that names the file.
+/// kind of bad input throwing a `DataError` that names the file.
 final class ImageIOTests: XCTestCase {
     func testDecodingMatchesPillow() throws {
         let expected = try ImageFixtures.decoded()
@@ -82,7 +85,7 @@ final class ImageIOTests: XCTestCase {
         try image.write(to: url)
         XCTAssertEqual(try Image(contentsOf: url), image)
         XCTAssertThrowsError(try image.write(to: directory.appendingPathComponent("copy.jpg"))) { error in
-            guard case ImageError.unsupported(let file, _) = error else { return XCTFail("\(error)") }
+            guard case DataError.unsupportedImage(let file, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(file.hasSuffix("copy.jpg"))
         }
     }
@@ -92,15 +95,15 @@ final class ImageIOTests: XCTestCase {
     /// Writes `data` to a file and asserts that decoding it throws the expected kind of error,
     /// with the file's path in the error and its description.
     private func assertDecodingFails(_ data: Data, named name: String, file: StaticString = #filePath, line: UInt = #line,
-                                     _ check: (ImageError) -> Bool) throws {
+                                     _ check: (DataError) -> Bool) throws {
         let url = try ImageFixtures.temporaryDirectory(for: self).appendingPathComponent(name)
         try data.write(to: url)
         XCTAssertThrowsError(try Image(contentsOf: url), file: file, line: line) { error in
-            guard let imageError = error as? ImageError else {
-                return XCTFail("not an ImageError: \(error)", file: file, line: line)
+            guard let imageError = error as? DataError, imageError.imageFile != nil else {
+                return XCTFail("not an image error: \(error)", file: file, line: line)
             }
             XCTAssertTrue(check(imageError), "unexpected error: \(imageError)", file: file, line: line)
-            XCTAssertEqual(imageError.file, url.path, file: file, line: line)
+            XCTAssertEqual(imageError.imageFile, url.path, file: file, line: line)
             XCTAssertTrue(imageError.description.contains(name), imageError.description, file: file, line: line)
         }
     }
@@ -109,7 +112,7 @@ final class ImageIOTests: XCTestCase {
         var png = [UInt8](try ImageFixtures.data("rgb_37x53.png"))
         for index in stride(from: png.count / 2, to: png.count / 2 + 40, by: 1) { png[index] ^= 0x5A }
         try assertDecodingFails(Data(png), named: "corrupt.png") {
-            if case .corrupt = $0 { return true } else { return false }
+            if case .corruptImage = $0 { return true } else { return false }
         }
         var jpeg = [UInt8](try ImageFixtures.data("photo_300x200.jpg"))
         // Destroy the Huffman tables' marker so decoding cannot proceed.
@@ -117,7 +120,7 @@ final class ImageIOTests: XCTestCase {
             for index in dht..<(dht + 30) { jpeg[index] = 0xFF }
         }
         try assertDecodingFails(Data(jpeg), named: "corrupt.jpg") {
-            if case .corrupt = $0 { return true } else if case .truncated = $0 { return true } else { return false }
+            if case .corruptImage = $0 { return true } else if case .truncatedImage = $0 { return true } else { return false }
         }
     }
 
@@ -127,53 +130,53 @@ final class ImageIOTests: XCTestCase {
             for fraction in [0.2, 0.5, 0.9] {
                 let cut = data.prefix(Int(Double(data.count) * fraction))
                 try assertDecodingFails(Data(cut), named: "cut-\(fraction)-" + name) {
-                    if case .truncated = $0 { return true } else { return false }
+                    if case .truncatedImage = $0 { return true } else { return false }
                 }
             }
         }
         try assertDecodingFails(Data(), named: "empty.png") {
-            if case .truncated = $0 { return true } else { return false }
+            if case .truncatedImage = $0 { return true } else { return false }
         }
     }
 
     func testZeroDimensionsThrow() throws {
         let png = try ImageFixtures.data("rgb_37x53.png")
         try assertDecodingFails(pngWithDimensions(png, width: 0, height: 53), named: "zero-width.png") {
-            if case .corrupt = $0 { return true } else { return false }
+            if case .corruptImage = $0 { return true } else { return false }
         }
         let jpeg = try ImageFixtures.data("progressive_64x48.jpg")
         let zeroHeight = try XCTUnwrap(jpegWithDimensions(jpeg, width: 64, height: 0))
         try assertDecodingFails(zeroHeight, named: "zero-height.jpg") {
-            if case .corrupt = $0 { return true } else { return false }
+            if case .corruptImage = $0 { return true } else { return false }
         }
     }
 
     func testAbsurdDeclaredDimensionsThrowBeforeAllocating() throws {
         let png = try ImageFixtures.data("rgb_37x53.png")
         try assertDecodingFails(pngWithDimensions(png, width: 1_000_000, height: 1_000_000), named: "huge.png") {
-            if case .tooLarge(_, 1_000_000, 1_000_000, Image.defaultMaxPixels) = $0 { return true } else { return false }
+            if case .imageTooLarge(_, 1_000_000, 1_000_000, Image.defaultMaxPixels) = $0 { return true } else { return false }
         }
         try assertDecodingFails(pngWithDimensions(png, width: 0x7FFF_FFFF, height: 0x7FFF_FFFF), named: "max.png") {
-            if case .tooLarge = $0 { return true } else { return false }
+            if case .imageTooLarge = $0 { return true } else { return false }
         }
         let jpeg = try ImageFixtures.data("photo_300x200.jpg")
         let huge = try XCTUnwrap(jpegWithDimensions(jpeg, width: 65000, height: 65000))
         try assertDecodingFails(huge, named: "huge.jpg") {
-            if case .tooLarge(_, 65000, 65000, _) = $0 { return true } else { return false }
+            if case .imageTooLarge(_, 65000, 65000, _) = $0 { return true } else { return false }
         }
         // The limit is the caller's.
         XCTAssertThrowsError(try Image(data: png, name: "small-limit.png", maxPixels: 1000)) { error in
-            XCTAssertEqual(error as? ImageError, .tooLarge(file: "small-limit.png", width: 37, height: 53, limit: 1000))
+            XCTAssertEqual(error as? DataError, .imageTooLarge(file: "small-limit.png", width: 37, height: 53, limit: 1000))
         }
     }
 
     func testUnknownFormatAndMissingFileThrow() throws {
         try assertDecodingFails(Data("not an image at all".utf8), named: "text.png") {
-            if case .unsupported = $0 { return true } else { return false }
+            if case .unsupportedImage = $0 { return true } else { return false }
         }
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("umed-no-such-image-\(UUID()).png")
         XCTAssertThrowsError(try Image(contentsOf: missing)) { error in
-            guard case ImageError.unreadable(let file, _) = error else { return XCTFail("\(error)") }
+            guard case DataError.imageUnreadable(let file, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(file, missing.path)
         }
     }
@@ -198,8 +201,8 @@ final class ImageIOTests: XCTestCase {
                 do {
                     _ = try ImageCodec.decode(Data(bytes), name: name, maxPixels: 4_000_000)
                     outcomes["decoded", default: 0] += 1
-                } catch let error as ImageError {
-                    XCTAssertEqual(error.file, name)
+                } catch let error as DataError where error.imageFile != nil {
+                    XCTAssertEqual(error.imageFile, name)
                     outcomes["\(error)".components(separatedBy: ":")[1], default: 0] += 1
                 }
             }

@@ -3,6 +3,8 @@ import Hummingbird
 import Logging
 import NIOCore
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 /// A chat-completions server on loopback with scripted faults, counting server-side the
 /// successful (paid) answers per distinct request body. Used by the in-process builder tests

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +26,7 @@ final class MAUBuildKillTests: XCTestCase {
     /// to the products directory of the scratch path). Missing is a failure, not a skip.
     func umedExecutable() throws -> URL {
         let candidates = [
-            Bundle.module.bundleURL.deletingLastPathComponent(),
+            Fixtures.productsDirectory,
             Bundle(for: MAUBuildKillTests.self).bundleURL.deletingLastPathComponent(),
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
         ].map { $0.appendingPathComponent("umed") }

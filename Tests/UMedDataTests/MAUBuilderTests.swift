@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 /// Records for builder tests: a 1024×768 image with two findings, one normal image, and more.
 enum MAUTestRecords {
@@ -39,10 +42,10 @@ final class MAUBuilderTests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("Localization: <box>[586, 521, 879, 911]</box> "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("Recognition: <ref>Nodule</ref> "))
         XCTAssertTrue(lines[4].hasPrefix("Recognition: <ref>Mass</ref> "))
-        XCTAssertEqual(BoxText.gridBoxes(in: answer),
+        XCTAssertEqual(GroundedText(answer).gridBoxes,
                        record.findings.map { $0.box.gridCoordinates(imageWidth: 1024, imageHeight: 768) })
-        XCTAssertEqual(BoxText.category(in: answer), "Nodule")
-        XCTAssertEqual(MAUValidator.references(in: answer), ["Nodule", "Mass"])
+        XCTAssertEqual(GroundedText(answer).categories.first, "Nodule")
+        XCTAssertEqual(GroundedText(answer).categories, ["Nodule", "Mass"])
         XCTAssertTrue(try XCTUnwrap(sample.question).hasPrefix("<image>\n"))
         XCTAssertEqual(sample.generator, GeneratorInfo(kind: "template", promptVersion: PromptTemplates.builtIn.version))
         XCTAssertEqual(sample.record, record)
@@ -61,8 +64,8 @@ final class MAUBuilderTests: XCTestCase {
             detection: "abnormal <box>[1, 2, 3, 4]</box>\nsecond line", localizations: ["there <ref>Cancer</ref>"],
             recognitions: ["Nodule": "see <box>[5, 6, 7, 8]</box>", "Mass": "big"])
         let answer = MAUAssembler.answer(for: MAUTestRecords.twoFindings, narrative: narrative)
-        XCTAssertEqual(BoxText.gridBoxes(in: answer), [[98, 118, 176, 221], [586, 521, 879, 911]])
-        XCTAssertEqual(MAUValidator.references(in: answer), ["Nodule", "Mass"])
+        XCTAssertEqual(GroundedText(answer).gridBoxes, [[98, 118, 176, 221], [586, 521, 879, 911]])
+        XCTAssertEqual(GroundedText(answer).categories, ["Nodule", "Mass"])
         XCTAssertTrue(answer.hasPrefix("Detection: abnormal second line\n"))
         let normal = MAUAssembler.answer(for: MAUTestRecords.normal, narrative: AnswerNarrative(detection: "looks fine", localizations: [], recognitions: [:]))
         XCTAssertEqual(normal, "Detection: no abnormality. looks fine")

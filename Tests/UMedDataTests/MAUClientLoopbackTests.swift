@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 final class MAUClientLoopbackTests: XCTestCase {
     let secret = "sk-loopback-SECRET-42424242"

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 final class MAUValidatorTests: XCTestCase {
     private func writeSamples(_ lines: [String]) throws -> URL {
@@ -21,7 +24,7 @@ final class MAUValidatorTests: XCTestCase {
 
     func testCatchesATamperedAnswerBox() throws {
         var lines = try validLines()
-        let original = try XCTUnwrap(BoxText.gridBoxes(in: lines[1]).first)
+        let original = try XCTUnwrap(GroundedText(lines[1]).gridBoxes.first)
         let tampered = "[\(original[0] + 5), \(original[1]), \(original[2]), \(original[3])]"
         lines[1] = lines[1].replacingOccurrences(of: "[\(original.map(String.init).joined(separator: ", "))]", with: tampered)
         let report = try MAUValidator().validate(writeSamples(lines))

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 enum OpenAIFixtures {
     static let record = Record(
@@ -98,7 +101,7 @@ final class OpenAIPromptTests: XCTestCase {
         XCTAssertEqual(narrative.recognitions["Mass"], "a large dense opacity.")
         XCTAssertEqual(narrative.recognitions["Nodule"], "small round opacity.")
         let answer = MAUAssembler.answer(for: OpenAIFixtures.record, narrative: narrative)
-        XCTAssertEqual(BoxText.gridBoxes(in: answer), [[100, 100, 300, 400], [500, 500, 753, 900]])
+        XCTAssertEqual(GroundedText(answer).gridBoxes, [[100, 100, 300, 400], [500, 500, 753, 900]])
         XCTAssertFalse(answer.contains("[1, 2, 3, 4]"))
         let sample = MAUAssembler.sample(for: OpenAIFixtures.record, question: "Q?", narrative: narrative,
                                          generator: GeneratorInfo(kind: "openai", model: "m", promptVersion: "openai-v1"))
@@ -216,13 +219,13 @@ final class BudgetTests: XCTestCase {
         let requests = Budget(maxRequests: 3, spentRequests: 1)
         try await requests.reserveRequest()
         try await requests.reserveRequest()
-        do { try await requests.reserveRequest(); XCTFail("over budget") } catch let error as Budget.Exhausted {
-            XCTAssertTrue(error.description.contains("--max-requests 3"))
+        do { try await requests.reserveRequest(); XCTFail("over budget") } catch DataError.budgetExhausted(let problem) {
+            XCTAssertTrue(problem.contains("--max-requests 3"))
         }
         let tokens = Budget(maxTokens: 100)
         try await tokens.reserveRequest()
         await tokens.record(TokenUsage(promptTokens: 90, completionTokens: 10))
-        do { try await tokens.reserveRequest(); XCTFail("over budget") } catch is Budget.Exhausted {}
+        do { try await tokens.reserveRequest(); XCTFail("over budget") } catch DataError.budgetExhausted {}
         let unlimited = Budget()
         for _ in 0..<1000 { try await unlimited.reserveRequest() }
     }
@@ -236,7 +239,7 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(try Endpoint(baseURL: "http://127.0.0.1:1234/v1/", allowRemote: false).chatCompletionsURL,
                        "http://127.0.0.1:1234/v1/chat/completions")
         XCTAssertThrowsError(try Endpoint(baseURL: "https://api.openai.com/v1", allowRemote: false)) { error in
-            XCTAssertEqual(error as? Endpoint.Problem, .remoteNotAllowed(host: "api.openai.com"))
+            XCTAssertEqual(error as? DataError, .remoteNotAllowed(host: "api.openai.com"))
             XCTAssertTrue("\(error)".contains("api.openai.com") && "\(error)".contains("--allow-remote"))
         }
         XCTAssertThrowsError(try Endpoint(baseURL: "http://127.0.0.1.evil.com/v1", allowRemote: false))

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedData
+import UMedPipeline
+import UMedText
 
 /// Tokens of replies that failed still count toward `--max-tokens-total`: the client reports the
 /// usage block of an error reply, the caller adds it to the budget and the journal, and a re-run
@@ -33,9 +36,9 @@ final class OpenAITokenAccountingTests: XCTestCase {
         do {
             _ = try await client.send(request("first"))
             XCTFail("the first attempt is an HTTP 500")
-        } catch let billed as BilledFailure {
-            XCTAssertEqual(billed.usage, ScriptedCompletionServer.billedUsage)
-            guard case .http(500, _, let body) = billed.failure else { return XCTFail("\(billed.failure)") }
+        } catch DataError.billedFailure(let failure, let usage) {
+            XCTAssertEqual(usage, ScriptedCompletionServer.billedUsage)
+            guard case .http(500, _, let body) = failure else { return XCTFail("\(failure)") }
             XCTAssertTrue(body.contains("overloaded"), body)
         }
         let answer = try await client.send(request("first"))
@@ -44,12 +47,13 @@ final class OpenAITokenAccountingTests: XCTestCase {
 
     func testUsageBlocksOfFailedBodiesAreKeptAndEmptyOnesAreNot() throws {
         let usage = Data(#"{"error":"x","usage":{"prompt_tokens":5,"completion_tokens":2}}"#.utf8)
-        let billed = try XCTUnwrap(BilledFailure.failure(.malformed("no content"), body: usage) as? BilledFailure)
-        XCTAssertEqual(billed.usage.totalTokens, 7)
-        XCTAssertEqual(billed.failure, .malformed("no content"))
+        let billed = DataError.failure(.malformed("no content"), body: usage)
+        guard case .billedFailure(let failure, let tokens) = billed else { return XCTFail("\(billed)") }
+        XCTAssertEqual(tokens.totalTokens, 7)
+        XCTAssertEqual(failure, .malformed("no content"))
         XCTAssertTrue(billed.description.contains("7 tokens billed"), billed.description)
         for body in [#"{"error":"x"}"#, #"{"usage":{"total_tokens":0}}"#, "not json", ""] {
-            XCTAssertEqual(BilledFailure.failure(.timeout, body: Data(body.utf8)) as? RequestFailure, .timeout, body)
+            XCTAssertEqual(DataError.failure(.timeout, body: Data(body.utf8)), .requestFailed(.timeout), body)
         }
     }
 
@@ -70,8 +74,8 @@ final class OpenAITokenAccountingTests: XCTestCase {
         do {
             _ = try await caller.complete(request("b"), id: "s/2", step: "diagnosis")
             XCTFail("the token budget is spent")
-        } catch let exhausted as Budget.Exhausted {
-            XCTAssertTrue(exhausted.description.contains("\(perCall) of --max-tokens-total \(perCall - 10)"), exhausted.description)
+        } catch DataError.budgetExhausted(let exhausted) {
+            XCTAssertTrue(exhausted.contains("\(perCall) of --max-tokens-total \(perCall - 10)"), exhausted)
         }
         let entries = try RequestJournal.entries(at: directory.appendingPathComponent("journal.jsonl"))
         XCTAssertEqual(entries.first { $0.event == .failed }?.usage, ScriptedCompletionServer.billedUsage)

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedEval
 
 /// Per-source synonym tables (configs/synonyms): the committed tables load, answers' names map to
@@ -48,7 +51,7 @@ final class CategorySynonymsTests: XCTestCase {
         ] {
             try text.write(to: file, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try CategorySynonyms(directory: directory)) { error in
-                guard case .invalidLine(let errorFile, let errorLine, let message)? = error as? RecordError else { return XCTFail("\(error)") }
+                guard case .invalidLine(let errorFile, let errorLine, let message)? = error as? DataError else { return XCTFail("\(error)") }
                 XCTAssertEqual(errorFile, file.path)
                 XCTAssertEqual(errorLine, line, text)
                 XCTAssertTrue(message.contains(problem), message)

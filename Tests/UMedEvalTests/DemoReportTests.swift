@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedEval
 
@@ -11,7 +12,7 @@ final class DemoReportTests: XCTestCase {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func testQuickDemoWritesReportsThatABrowserShowsWhole() throws {
-        let umed = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("umed")
+        let umed = Fixtures.productsDirectory.appendingPathComponent("umed")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: umed.path), "build umed first (swift build): \(umed.path)")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("umed-demo-test")
         try? FileManager.default.removeItem(at: out)

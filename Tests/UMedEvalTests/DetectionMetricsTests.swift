@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedEval
 
 /// Acc@0.5 on hand-worked cases, and COCO AP@0.5 against pycocotools' COCOeval on the cases of
@@ -71,7 +74,7 @@ final class DetectionMetricsTests: XCTestCase {
     }
 
     func testAveragePrecisionMatchesPycocotools() throws {
-        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/detection_ap.json")
+        let url = try Fixtures.existing("detection_ap.json")
         let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         XCTAssertEqual(fixture.cases.count, 3)
         func box(_ values: [Double]) -> Box { Box(x1: values[0], y1: values[1], x2: values[2], y2: values[3]) }

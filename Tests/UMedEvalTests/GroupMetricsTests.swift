@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedEval
 
 /// Answers read against ground truth, and the metrics of a group of them, on hand-computed cases.
@@ -43,6 +46,15 @@ final class GroupMetricsTests: XCTestCase {
         XCTAssertEqual(wrong.boxTexts, 2)
         XCTAssertEqual(wrong.wellFormedBoxTexts, 1)
         XCTAssertEqual(wrong.predicted.count, 1)
+
+        // Well formed means UMed's own form, as the grammar's strict reading: point pairs and
+        // fractional grid values inside <box> are read and scored, but not well formed.
+        let loose = AssessedAnswer(sample: sample("e", findings: truth),
+                                   answer: "<ref>nodule</ref> <box>(100,100),(300,300)</box> <box>[100.5, 100, 300, 300]</box>",
+                                   meanLogProbability: -1, synonyms: synonyms)
+        XCTAssertEqual(loose.boxTexts, 2)
+        XCTAssertEqual(loose.wellFormedBoxTexts, 0)
+        XCTAssertEqual(loose.predicted.count, 2)
 
         // Boxes take the category named before them; a box before any category takes the first.
         let two = AssessedAnswer(sample: sample("c", findings: truth),

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 @testable import UMedEval
 @testable import UMedTraining
@@ -14,8 +17,8 @@ final class ModelEvaluatorTests: XCTestCase {
         let configuration = try SFTConfiguration.tinyTestPreset()
         let source = PhantomSource(seed: 5, size: 32, count: 6)
         let samples = try (0..<source.count).map { try source.sample(at: $0).sample }
-        let start = try SFTStartPoint.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
-            try SFTExampleBuilder.renderedTexts(of: samples, chatFormat: format)
+        let start = try ModelBundle.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
+            try VisionLanguageProcessor.renderedTexts(of: samples, chatFormat: format)
         }
         return (ModelEvaluator(startPoint: start, batchSize: batchSize, maxNewTokens: 8, attentionLayers: .all), source)
     }

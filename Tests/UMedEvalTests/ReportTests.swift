@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedEval
 import UMedTraining
 
@@ -159,7 +162,7 @@ final class EvaluationJudgeTests: XCTestCase {
         var answers = [ReportTests.answer("1", source: "nih", correct: true, iou: 0.8), ReportTests.answer("2", source: "nih", correct: false, iou: 0.1)]
         answers[0].answer = "a <ref>nodule</ref>"
         answers[1].answer = "a mass"
-        let scores = try EvaluationRun.judgeScores(answers, judge: JudgeRelevanceReward(caller: caller, model: "judge"))
+        let scores = try EvaluationRun.judgeScores(answers, judge: RelevanceJudge(caller: caller, model: "judge"))
         XCTAssertEqual(scores.map { ($0 * 10).rounded() / 10 }, [0.9, 0.2])
         XCTAssertEqual(asked.value, 2)
         for index in answers.indices { answers[index].judgeScore = scores[index] }

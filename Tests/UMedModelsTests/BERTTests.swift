@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 final class BERTTests: XCTestCase {
@@ -52,7 +53,7 @@ final class BERTTests: XCTestCase {
         tensors["embeddings.position_ids"] = Tensor.arange(64).reshaped([1, 64])
         try SafetensorsCheckpoint.write(tensors, to: directory)
         XCTAssertThrowsError(try BertModel.load(from: directory)) { error in
-            guard case ModelLoadingError.weightsDoNotMatch(_, let missing, let unexpected, _) = error else {
+            guard case ModelError.weightsDoNotMatch(_, let missing, let unexpected, _) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertEqual(missing, ["encoder.layer.1.output.dense.weight"])

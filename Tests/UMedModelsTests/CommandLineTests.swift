@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedText
+import UMedTestSupport
 import XCTest
 
 /// The `umed` binary end to end on the tiny LLaVA fixture: `forward` prints transformers' logits,
@@ -8,7 +10,7 @@ final class CommandLineTests: XCTestCase {
     /// The `umed` executable built beside the test bundle (`swift build --build-tests` builds it).
     func umedExecutable() throws -> URL {
         // The resource bundle sits in the build products directory, beside the executables.
-        let products = Bundle.module.bundleURL.deletingLastPathComponent()
+        let products = Fixtures.productsDirectory
         let url = products.appendingPathComponent("umed")
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             struct Missing: Error, CustomStringConvertible { let description: String }
@@ -31,9 +33,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func fixture() throws -> URL {
-        guard let url = Bundle.module.url(forResource: "llava/clip-llama", withExtension: nil, subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture llava/clip-llama is missing")
-        }
+        let url = try Fixtures.existing("llava/clip-llama")
         return url
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Attention capture on a forward call: transformers' probabilities, shapes, rows summing to 1,

@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// transformers' outputs on one tiny checkpoint of Fixtures/decoder-<case>/ (written by
@@ -38,9 +39,7 @@ enum DecoderFixtures {
     static let cases = ["llama", "mistral", "qwen2", "llama-rope-llama3", "llama-rope-linear", "llama-rope-dynamic"]
 
     static func directory(_ name: String) throws -> URL {
-        guard let url = Bundle.module.url(forResource: "decoder-" + name, withExtension: nil, subdirectory: "Fixtures")
-        else { throw CocoaError(.fileNoSuchFile) }
-        return url
+        try Fixtures.existing("decoder-" + name)
     }
 
     static func reference(_ name: String) throws -> DecoderReference {
@@ -54,10 +53,7 @@ enum DecoderFixtures {
 
     /// The JSON of Fixtures/decoder-processors.json; filtered logits are the string "-inf".
     static func processors() throws -> [String: Any] {
-        guard let url = Bundle.module.url(forResource: "decoder-processors", withExtension: "json",
-                                          subdirectory: "Fixtures")
-        else { throw CocoaError(.fileNoSuchFile) }
-        return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        try Fixtures.jsonObject("decoder-processors.json")
     }
 
     /// A JSON matrix of numbers or "-inf" as a float32 tensor.

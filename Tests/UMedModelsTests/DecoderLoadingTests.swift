@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Reading and writing decoder checkpoints: strict keys, tied embeddings, round trips, and
@@ -15,7 +16,7 @@ final class DecoderLoadingTests: XCTestCase {
         state["model.layers.0.mlp.extra.weight"] = Tensor.zeros([2])
         let fresh = CausalLanguageModel(configuration: model.configuration)
         XCTAssertThrowsError(try fresh.loadWeights(state, checkpointName: "test")) { error in
-            guard case ModelLoadingError.weightsDoNotMatch(_, let missing, let unexpected, let mismatches) = error else {
+            guard case ModelError.weightsDoNotMatch(_, let missing, let unexpected, let mismatches) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertEqual(missing.sorted(), ["model.layers.1.self_attn.q_proj.weight", "model.norm.weight"])
@@ -31,7 +32,7 @@ final class DecoderLoadingTests: XCTestCase {
         state["model.norm.weight"] = Tensor.ones([31])
         XCTAssertThrowsError(try CausalLanguageModel(configuration: model.configuration)
             .loadWeights(state, checkpointName: "test")) { error in
-            guard case ModelLoadingError.weightsDoNotMatch(_, _, _, let mismatches) = error else {
+            guard case ModelError.weightsDoNotMatch(_, _, _, let mismatches) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertEqual(mismatches, [ShapeMismatch(key: "model.norm.weight", expected: [32], found: [31])])
@@ -76,11 +77,11 @@ final class DecoderLoadingTests: XCTestCase {
     func testMissingDirectoryAndUnsupportedModelType() throws {
         let missing = URL(fileURLWithPath: "/nonexistent/umed-decoder")
         XCTAssertThrowsError(try CausalLanguageModel.load(from: missing)) { error in
-            XCTAssertEqual(error as? ModelLoadingError, .missingFile(path: missing.path))
+            XCTAssertEqual(error as? ModelError, .missingFile(path: missing.path))
         }
         let json = #"{"model_type": "gpt2", "vocab_size": 10}"#
         XCTAssertThrowsError(try TextConfiguration.decode(Data(json.utf8), file: "config.json")) { error in
-            guard case ModelLoadingError.unsupportedModelType(let found, let supported, _) = error else {
+            guard case ModelError.unsupportedModelType(let found, let supported, _) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertEqual(found, "gpt2")
@@ -162,7 +163,7 @@ final class DecoderConfigurationTests: XCTestCase {
     func testInvalidShapesAreErrors() {
         XCTAssertThrowsError(try decode(#"{"model_type": "llama", "num_attention_heads": 6, "num_key_value_heads": 4}"#))
         XCTAssertThrowsError(try decode(#"{"model_type": "llama", "hidden_size": "big"}"#)) { error in
-            guard case ModelLoadingError.invalidConfiguration(_, let problem) = error else {
+            guard case ModelError.invalidConfiguration(_, let problem) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertTrue(problem.contains("hidden_size"), problem)

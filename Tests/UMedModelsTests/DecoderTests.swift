@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Llama, Mistral and Qwen2 decoders against transformers on the tiny checkpoints of

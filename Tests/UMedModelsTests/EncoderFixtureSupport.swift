@@ -1,19 +1,13 @@
 import Foundation
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// The fixtures of scripts/fixtures/make_vision_bert_fixtures.py: checkpoint directories and JSON
 /// references (tensors as {"shape": [...], "data": [...]}).
 enum EncoderFixtures {
     static func url(_ name: String) throws -> URL {
-        guard let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let url = fixtures.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        return url
+        try Fixtures.existing(name)
     }
 
     /// A JSON object of the fixtures ("projector.json", "vision-clip/reference.json").

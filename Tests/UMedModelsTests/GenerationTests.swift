@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// The generation loop: greedy tokens identical to transformers' `generate` (batch 1 and a
@@ -89,7 +90,7 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(sequence.text, decode(sequence.tokens))
         XCTAssertThrowsError(try model.generate(GenerationPrompt(leftPadding: [reference.prompt], padTokenId: 0),
                                                 configuration: configuration)) { error in
-            XCTAssertEqual(error as? GenerationError, .invalidConfiguration("stop strings need a text decoder"))
+            XCTAssertEqual(error as? ModelError, .invalidGeneration("stop strings need a text decoder"))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedModels
 
@@ -15,9 +16,7 @@ final class LlavaTests: XCTestCase {
     }
 
     func fixture(_ name: String) throws -> URL {
-        guard let url = Bundle.module.url(forResource: "llava/" + name, withExtension: nil, subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture llava/\(name) is missing")
-        }
+        let url = try Fixtures.existing("llava/" + name)
         return url
     }
 

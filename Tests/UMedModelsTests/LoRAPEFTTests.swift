@@ -1,6 +1,7 @@
 import Foundation
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedModels
 
@@ -33,9 +34,7 @@ final class LoRAPEFTTests: XCTestCase {
     }
 
     func fixture(_ path: String) throws -> URL {
-        guard let url = Bundle.module.url(forResource: path, withExtension: nil, subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture \(path) is missing")
-        }
+        let url = try Fixtures.existing(path)
         return url
     }
 

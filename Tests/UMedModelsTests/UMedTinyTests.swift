@@ -1,6 +1,7 @@
 import Foundation
 import UMedModels
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// The umed-tiny preset's fixed 2-D sin-cos patch positions, and their wavelength base.

@@ -1,5 +1,6 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedModels
 

@@ -1,6 +1,7 @@
 import Foundation
 import UMedModels
 import UMedNN
+import UMedTestSupport
 import XCTest
 
 final class VisionConfigurationTests: XCTestCase {
@@ -69,7 +70,7 @@ final class VisionConfigurationTests: XCTestCase {
         }
         let bert = try write(#"{"model_type": "bert"}"#)
         XCTAssertThrowsError(try CLIPVisionConfig.load(from: bert)) { error in
-            guard case ModelLoadingError.unsupportedModelType(let found, _, _) = error else {
+            guard case ModelError.unsupportedModelType(let found, _, _) = error else {
                 return XCTFail("unexpected \(error)")
             }
             XCTAssertEqual(found, "bert")

@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 final class VisionTowerTests: XCTestCase {
@@ -109,7 +110,7 @@ final class VisionTowerTests: XCTestCase {
         tensors["encoder.layers.0.self_attn.extra.weight"] = Tensor.zeros([2])
         try SafetensorsCheckpoint.write(tensors, to: directory)
         XCTAssertThrowsError(try loadVisionTower(from: directory)) { error in
-            guard case ModelLoadingError.weightsDoNotMatch(_, let missing, let unexpected, _) = error else {
+            guard case ModelError.weightsDoNotMatch(_, let missing, let unexpected, _) = error else {
                 return XCTFail("unexpected error \(error)")
             }
             XCTAssertEqual(missing, ["vision_model.embeddings.class_embedding"])

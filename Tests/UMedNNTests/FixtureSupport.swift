@@ -1,6 +1,7 @@
 import Foundation
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// A JSON value of Fixtures/nn.json (written by scripts/fixtures/make_nn_fixtures.py).
@@ -59,12 +60,9 @@ enum FixtureValue: Decodable, Sendable {
     }
 }
 
-enum Fixtures {
+enum NNFixtures {
     private static let file: Result<FixtureValue, Error> = Result {
-        guard let url = Bundle.module.url(forResource: "nn", withExtension: "json", subdirectory: "Fixtures") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try JSONDecoder().decode(FixtureValue.self, from: Data(contentsOf: url))
+        try JSONDecoder().decode(FixtureValue.self, from: Fixtures.data("nn.json"))
     }
 
     /// One case of Fixtures/nn.json.

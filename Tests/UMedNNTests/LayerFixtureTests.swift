@@ -1,5 +1,6 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Layer outputs against PyTorch and transformers, with the fixture's weights loaded strictly
@@ -10,7 +11,7 @@ final class LayerFixtureTests: XCTestCase {
         _ name: String, _ layer: Layer, dtype: DType = .float32, atol: Double = 1e-5,
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let fixture = try Fixtures.named(name)
+        let fixture = try NNFixtures.named(name)
         try layer.loadStateDict(fixture["state"].tensors())
         let output = layer(fixture["input"].tensor(dtype))
         XCTAssertEqual(output.dtype, dtype, name, file: file, line: line)
@@ -45,14 +46,14 @@ final class LayerFixtureTests: XCTestCase {
     }
 
     func testEmbedding() throws {
-        let fixture = try Fixtures.named("embedding")
+        let fixture = try NNFixtures.named("embedding")
         let layer = Embedding(count: 10, dimensions: 4)
         try layer.loadStateDict(fixture["state"].tensors())
         assertClose(layer(fixture["indices"].tensor(.int64)), fixture["output"].tensor(), atol: 0, rtol: 0)
     }
 
     func testActivationsMatchTransformersACT2FN() throws {
-        let fixture = try Fixtures.named("activations")
+        let fixture = try NNFixtures.named("activations")
         let input = fixture["input"].tensor()
         for name in ["gelu", "gelu_pytorch_tanh", "gelu_new", "quick_gelu", "silu", "relu", "tanh", "sigmoid"] {
             let activation = try XCTUnwrap(Activation(huggingFaceName: name))

@@ -1,6 +1,7 @@
 import Foundation
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Shapes, initializations and modes of the layers (values are checked in LayerFixtureTests).

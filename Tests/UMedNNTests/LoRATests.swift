@@ -1,6 +1,7 @@
 import Foundation
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// An attention-shaped block: q_proj 6→6, k_proj 6→6, v_proj 6→4, o_proj 4→6.

@@ -1,5 +1,6 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// A two-level module with Hugging Face names, for traversal tests.

@@ -1,5 +1,6 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Five optimizer steps on the tiny model against torch.optim (scripts/fixtures/make_nn_fixtures.py).
@@ -8,7 +9,7 @@ final class OptimizerFixtureTests: XCTestCase {
     private func check(
         _ name: String, makeOptimizer: (Sequential) -> any Optimizer, file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let fixture = try Fixtures.named(name)
+        let fixture = try NNFixtures.named(name)
         let model = makeTinyModel()
         try model.loadStateDict(fixture["state"].tensors())
         let optimizer = makeOptimizer(model)

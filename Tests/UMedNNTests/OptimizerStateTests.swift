@@ -1,6 +1,7 @@
 import Foundation
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Resuming training from saved weights and optimizer state gives the same parameters as never

@@ -1,12 +1,13 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// Learning-rate schedules against transformers, gradient clipping against
 /// torch.nn.utils.clip_grad_norm_ (scripts/fixtures/make_nn_fixtures.py).
 final class ScheduleAndClippingTests: XCTestCase {
     func testSchedulesMatchTransformers() throws {
-        let fixture = try Fixtures.named("schedules")
+        let fixture = try NNFixtures.named("schedules")
         let cases: [(String, LearningRateSchedule)] = [
             ("constant_with_warmup", .constantWithWarmup(warmupSteps: 5)),
             ("linear", .linear(warmupSteps: 5, totalSteps: 20)),
@@ -40,7 +41,7 @@ final class ScheduleAndClippingTests: XCTestCase {
     }
 
     private func checkClipping(_ name: String) throws {
-        let fixture = try Fixtures.named(name)
+        let fixture = try NNFixtures.named(name)
         let grads = fixture["grads"].array.map { $0.tensor() }
         let parameters = grads.map { grad -> Parameter in
             let parameter = Parameter(Tensor.zeros(grad.shape))

@@ -1,5 +1,6 @@
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 
 /// A tiny MLP learns a toy regression: the pieces work together.

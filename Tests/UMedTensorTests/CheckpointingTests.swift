@@ -1,3 +1,4 @@
+import UMedTestSupport
 import XCTest
 @testable import UMedTensor
 

@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedTensor
 
@@ -49,15 +50,12 @@ enum FixtureError: Error {
 }
 
 /// Fixture files of this test bundle, decoded once.
-enum Fixtures {
+enum OpFixtures {
     private static let decoded: Result<FixtureFile, Error> = Result {
-        guard let url = Bundle.module.url(forResource: "ops", withExtension: "json", subdirectory: "Fixtures") else {
-            throw FixtureError.missingResource("Fixtures/ops.json")
-        }
-        return try JSONDecoder().decode(FixtureFile.self, from: Data(contentsOf: url))
+        try JSONDecoder().decode(FixtureFile.self, from: Fixtures.data("ops.json"))
     }
 
-    /// Tests/UMedTensorTests/Fixtures/ops.json, written by scripts/fixtures/make_op_fixtures.py.
+    /// Tests/UMedTestSupport/Fixtures/ops.json, written by scripts/fixtures/make_op_fixtures.py.
     static func ops() throws -> FixtureFile { try decoded.get() }
 }
 

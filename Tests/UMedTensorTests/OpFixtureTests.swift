@@ -1,3 +1,4 @@
+import UMedTestSupport
 import XCTest
 @testable import UMedTensor
 
@@ -36,7 +37,7 @@ final class OpFixtureTests: XCTestCase {
     func testSeededRandomDraws() throws { try runFamily("random") }
 
     func testEveryFixtureCaseHasASwiftCounterpart() throws {
-        let fixture = try Fixtures.ops()
+        let fixture = try OpFixtures.ops()
         let fixtureNames = Set(fixture.cases.keys)
         let swiftNames = Set(Self.cases.keys)
         XCTAssertGreaterThan(fixtureNames.count, 50, "ops.json holds too few cases")
@@ -66,7 +67,7 @@ final class OpFixtureTests: XCTestCase {
 
     /// Runs every fixture case named `<family>.…` and compares every output with PyTorch's.
     private func runFamily(_ family: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try Fixtures.ops()
+        let fixture = try OpFixtures.ops()
         let cases = Self.cases
         let names = fixture.cases.keys.filter { $0.hasPrefix(family + ".") }.sorted()
         XCTAssertFalse(names.isEmpty, "no fixture cases for \(family)", file: file, line: line)

@@ -1,6 +1,8 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedTensor
+import UMedText
 
 final class SafetensorsTests: XCTestCase {
     private var directory: URL!
@@ -142,8 +144,8 @@ final class SafetensorsTests: XCTestCase {
     // MARK: - Python fixture
 
     func testReadsFileWrittenByPythonSafetensors() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "python_written", withExtension: "safetensors", subdirectory: "Fixtures"))
-        let expectedURL = try XCTUnwrap(Bundle.module.url(forResource: "python_written", withExtension: "json", subdirectory: "Fixtures"))
+        let url = try Fixtures.existing("python_written.safetensors")
+        let expectedURL = try Fixtures.existing("python_written.json")
         let expected = try JSONDecoder().decode(PythonFixture.self, from: Data(contentsOf: expectedURL))
 
         let file = try SafetensorsFile(url: url)

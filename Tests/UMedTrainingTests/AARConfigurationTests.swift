@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -94,8 +95,8 @@ final class AARConfigurationTests: XCTestCase {
         try local.validate()
         let set = try AARRewards.make(local, runDirectory: run)
         let judge = try XCTUnwrap(set.functions.first as? JudgeRelevanceReward)
-        XCTAssertEqual(judge.model, "m")
-        XCTAssertEqual(judge.caller.cache.directory.standardizedFileURL.path, run.appendingPathComponent("judge-cache").standardizedFileURL.path)
+        XCTAssertEqual(judge.judge.model, "m")
+        XCTAssertEqual(judge.judge.caller.cache.directory.standardizedFileURL.path, run.appendingPathComponent("judge-cache").standardizedFileURL.path)
     }
 
     func testARemoteJudgeNeedsConsent() throws {

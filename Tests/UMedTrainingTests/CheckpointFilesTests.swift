@@ -1,7 +1,10 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 

@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 

@@ -1,10 +1,13 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
 /// The default relevance scorer against sentence-transformers: the cosines of its embeddings of
-/// the MiniLM fixture's sentences (Tests/UMedModelsTests/Fixtures/minilm.json, written by
+/// the MiniLM fixture's sentences (Tests/UMedTestSupport/Fixtures/minilm.json, written by
 /// scripts/fixtures/make_vision_bert_fixtures.py). Needs the installed all-MiniLM-L6-v2 (`make deps`).
 final class EmbeddingRelevanceRewardTests: XCTestCase {
     struct Reference: Decodable {
@@ -14,8 +17,7 @@ final class EmbeddingRelevanceRewardTests: XCTestCase {
     }
 
     func testCosinesMatchSentenceTransformers() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("UMedModelsTests/Fixtures/minilm.json")
+        let url = try Fixtures.existing("minilm.json")
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
         let width = reference.embeddings.shape[1]
         func embedding(_ index: Int) -> [Double] { Array(reference.embeddings.data[index * width..<(index + 1) * width]) }

@@ -1,6 +1,9 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedTraining
 
 /// The `judge` relevance scorer against a scripted chat model (no network): scores, deduplication,
@@ -32,7 +35,7 @@ final class JudgeRelevanceRewardTests: XCTestCase {
                 if failuresLeft > 0 { failuresLeft -= 1; return true }
                 return false
             }
-            if fails { throw failure }
+            if fails { throw DataError.requestFailed(failure) }
             let text = reply(request.messages.last?.text ?? "")
             let object: [String: Any] = ["choices": [["index": 0, "message": ["role": "assistant", "content": text]]],
                                          "usage": ["prompt_tokens": 40, "completion_tokens": 1]]
@@ -62,7 +65,7 @@ final class JudgeRelevanceRewardTests: XCTestCase {
         let caller = ChatCaller(send: { try await fake.send($0) }, cache: try ResponseCache(directory: directory.appendingPathComponent("cache")),
                                 journal: try RequestJournal(url: directory.appendingPathComponent("journal.jsonl")), budget: Budget(),
                                 policy: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.002))
-        return JudgeRelevanceReward(caller: caller, model: "judge-model", concurrency: concurrency)
+        return JudgeRelevanceReward(judge: RelevanceJudge(caller: caller, model: "judge-model", concurrency: concurrency))
     }
 
     func batch(_ answers: [String], reference: String = "Nodule in the right upper lobe.") -> RewardBatch {
@@ -111,7 +114,7 @@ final class JudgeRelevanceRewardTests: XCTestCase {
     func testAnUnparsableReplyNamesTheAnswer() throws {
         let fake = FakeJudge(reply: Self.scripted)
         XCTAssertThrowsError(try makeReward(fake).score(batch(["nodule", "a mass", "no idea here"]))) { error in
-            XCTAssertEqual(error as? TrainingError, .judgeReply(answer: 2, reply: "I cannot say"))
+            XCTAssertEqual(error as? DataError, .judgeReply(answer: 2, reply: "I cannot say"))
             XCTAssertTrue("\(error)".contains("answer 2"), "\(error)")
         }
     }
@@ -125,7 +128,7 @@ final class JudgeRelevanceRewardTests: XCTestCase {
     func testAFailureThatIsNotRetriedNamesTheAnswer() throws {
         let fake = FakeJudge(failures: 5, failure: .http(status: 401, retryAfter: nil, body: "bad key"), reply: Self.scripted)
         XCTAssertThrowsError(try makeReward(fake).score(batch(["nodule"]))) { error in
-            guard case .judgeUnavailable(0, let problem)? = error as? TrainingError else { return XCTFail("\(error)") }
+            guard case .judgeUnavailable(0, let problem)? = error as? DataError else { return XCTFail("\(error)") }
             XCTAssertTrue(problem.contains("401"), problem)
         }
         XCTAssertEqual(fake.callCount, 1)
@@ -141,7 +144,7 @@ final class JudgeRelevanceRewardTests: XCTestCase {
             XCTAssertTrue(request.messages.flatMap(\.content).allSatisfy { if case .text = $0 { true } else { false } })
             let body = String(decoding: try request.body(), as: UTF8.self)
             XCTAssertFalse(body.contains("image_url"), body)
-            XCTAssertTrue(body.contains(JudgeRelevanceReward.promptVersion), body)
+            XCTAssertTrue(body.contains(RelevanceJudge.promptVersion), body)
         }
     }
 
@@ -155,12 +158,12 @@ final class JudgeRelevanceRewardTests: XCTestCase {
     }
 
     func testParseScoreTakesTheFirstIntegerWhenItIsZeroToTen() {
-        XCTAssertEqual(JudgeRelevanceReward.parseScore("7"), 0.7)
-        XCTAssertEqual(JudgeRelevanceReward.parseScore(" Score: 10/10"), 1)
-        XCTAssertEqual(JudgeRelevanceReward.parseScore("0."), 0)
-        XCTAssertNil(JudgeRelevanceReward.parseScore("11"))
-        XCTAssertNil(JudgeRelevanceReward.parseScore("-3"))
-        XCTAssertNil(JudgeRelevanceReward.parseScore("I cannot say"))
-        XCTAssertNil(JudgeRelevanceReward.parseScore("99999999999999999999999"))
+        XCTAssertEqual(RelevanceJudge.parseScore("7"), 0.7)
+        XCTAssertEqual(RelevanceJudge.parseScore(" Score: 10/10"), 1)
+        XCTAssertEqual(RelevanceJudge.parseScore("0."), 0)
+        XCTAssertNil(RelevanceJudge.parseScore("11"))
+        XCTAssertNil(RelevanceJudge.parseScore("-3"))
+        XCTAssertNil(RelevanceJudge.parseScore("I cannot say"))
+        XCTAssertNil(RelevanceJudge.parseScore("99999999999999999999999"))
     }
 }

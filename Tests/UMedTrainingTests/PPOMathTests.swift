@@ -1,5 +1,6 @@
 import Foundation
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -41,7 +42,7 @@ final class PPOMathTests: XCTestCase {
     }
 
     func fixture() throws -> Fixture {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "ppo", withExtension: "json", subdirectory: "Fixtures"))
+        let url = try Fixtures.existing("ppo.json")
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }
 

@@ -1,5 +1,8 @@
+import UMedTestSupport
 import XCTest
 import UMedData
+import UMedPipeline
+import UMedText
 @testable import UMedTraining
 
 /// The Stage-2 rewards on hand-built cases whose values are worked out in the comments.

@@ -1,8 +1,11 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -10,8 +13,8 @@ import XCTest
 /// scored in one teacher-forced pass that must agree with the sampler's own log-probabilities.
 final class RolloutTests: XCTestCase {
     struct Setup {
-        var start: SFTStartPoint
-        var builder: SFTExampleBuilder
+        var start: ModelBundle
+        var builder: VisionLanguageProcessor
         var prompts: [RolloutPrompt]
     }
 
@@ -25,10 +28,10 @@ final class RolloutTests: XCTestCase {
         let configuration = try SFTConfiguration.tinyTestPreset()
         let source = PhantomSource(seed: 5, size: 32, count: 6)
         let samples = try (0..<source.count).map { try source.sample(at: $0) }
-        let start = try SFTStartPoint.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
-            try SFTExampleBuilder.renderedTexts(of: samples.map(\.sample), chatFormat: format)
+        let start = try ModelBundle.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
+            try VisionLanguageProcessor.renderedTexts(of: samples.map(\.sample), chatFormat: format)
         }
-        let builder = SFTExampleBuilder(
+        let builder = VisionLanguageProcessor(
             tokenizer: start.tokenizer, chatFormat: start.chatFormat, imageProcessor: start.imageProcessor,
             imageTokenIndex: start.model.configuration.imageTokenIndex, imageTokensPerImage: start.model.imageTokenCount,
             maximumLength: 256)
@@ -100,7 +103,7 @@ final class RolloutTests: XCTestCase {
         let prompt = try XCTUnwrap(setup.prompts.first { !$0.example.findings.isEmpty })
         let categories = Array(Set(prompt.example.findings.map(\.category)))
         let tokens = tokenizer.encode(prompt.reference, addSpecialTokens: false)
-        let indices = RolloutMaker.categoryTokenIndices(tokens, tokenizer: tokenizer)
+        let indices = TokenPositions.categoryTokenIndices(tokens, tokenizer: tokenizer)
         let words = indices.map { tokenizer.decode([tokens[$0]], skipSpecialTokens: true).trimmingCharacters(in: .whitespaces) }
         XCTAssertEqual(words.joined(separator: " ").split(separator: " ").count,
                        categories.map { $0.split(separator: " ").count }.reduce(0, +), "\(words) for \(categories)")
@@ -108,7 +111,7 @@ final class RolloutTests: XCTestCase {
                        Set(categories.flatMap { $0.split(separator: " ").map(String.init) }))
         // The same words outside the tags do not count.
         let outside = tokenizer.encode("Recognition: " + categories.joined(separator: " "), addSpecialTokens: false)
-        XCTAssertEqual(RolloutMaker.categoryTokenIndices(outside, tokenizer: tokenizer), [])
+        XCTAssertEqual(TokenPositions.categoryTokenIndices(outside, tokenizer: tokenizer), [])
     }
 
     func testCategoryAttentionKeepsTheCategoryRowsOfEveryLayerAndHead() {

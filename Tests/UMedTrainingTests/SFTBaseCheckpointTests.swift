@@ -1,8 +1,11 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -10,9 +13,8 @@ import XCTest
 /// of UMedModelsTests, a tokenizer given by `model.tokenizer`, the default parts (projector + lm):
 /// the vision tower stays bitwise as loaded, the projector changes, the saved model loads.
 final class SFTBaseCheckpointTests: XCTestCase {
-    /// The tiny transformers-made LLaVA checkpoint of UMedModelsTests.
-    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("UMedModelsTests/Fixtures/llava/clip-llama/checkpoint")
+    /// The tiny transformers-made LLaVA checkpoint of the model tests.
+    let fixture = Fixtures.url("llava/clip-llama/checkpoint")
 
     func testTrainsFromAHuggingFaceLLaVADirectoryWithTheVisionTowerFrozen() throws {
         let base = fixture
@@ -24,7 +26,7 @@ final class SFTBaseCheckpointTests: XCTestCase {
         // A word-level tokenizer of the phantom conversations, small enough for the fixture's 160 ids.
         let source = PhantomSource(seed: 5, size: 32, count: 40)
         let samples = try (0..<source.count).map { try source.sample(at: $0).sample }
-        let texts = try SFTExampleBuilder.renderedTexts(of: samples, chatFormat: .mistral)
+        let texts = try VisionLanguageProcessor.renderedTexts(of: samples, chatFormat: .mistral)
         let json = try TokenizerBuilder.wordLevel(
             texts: texts, specialTokens: ["<unk>", "<s>", "</s>", "<pad>"], bosToken: "<s>", minimumFrequency: 2)
         try json.write(to: tokenizerDirectory.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
@@ -77,7 +79,7 @@ final class SFTBaseCheckpointTests: XCTestCase {
         try json.write(to: base.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
         try TokenizerBuilder.configuration(bosToken: "<s>", eosToken: "</s>", padToken: "<pad>", unknownToken: "<unk>")
             .write(to: base.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
-        let start = try SFTStartPoint.load(base, chatFormat: .mistral, dtype: .float32, device: .cpu)
+        let start = try ModelBundle.load(base, chatFormat: .mistral, dtype: .float32, device: .cpu)
         try FileManager.default.removeItem(at: base.appendingPathComponent("tokenizer.json"))
         try FileManager.default.removeItem(at: base.appendingPathComponent("tokenizer_config.json"))
         let saved = root.appendingPathComponent("saved")

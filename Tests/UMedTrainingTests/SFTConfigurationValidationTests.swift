@@ -1,3 +1,4 @@
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -6,7 +7,7 @@ final class SFTConfigurationValidationTests: XCTestCase {
     private func valid() -> SFTConfiguration {
         var configuration = SFTConfiguration()
         configuration.model.preset = "umed-tiny"
-        configuration.data.phantoms = SFTPhantomData()
+        configuration.data.phantoms = PhantomDataSection()
         configuration.training.maxSteps = 10
         configuration.output.dir = "runs/test"
         return configuration
@@ -71,7 +72,7 @@ final class SFTConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(training.warmupSteps(totalSteps: 200), 0)
         training.warmupRatio = 0.05
         XCTAssertEqual(training.warmupSteps(totalSteps: 200), 10)
-        let model = SFTModelConfiguration(device: "cuda:1")
+        let model = ModelSection(device: "cuda:1")
         XCTAssertEqual(try model.resolvedDevice(), .cuda(1))
         XCTAssertEqual(model.resolvedDType(on: .cuda(1)), .bfloat16)
         XCTAssertEqual(model.resolvedDType(on: .cpu), .float32)

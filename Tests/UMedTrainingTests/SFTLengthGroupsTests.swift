@@ -1,8 +1,11 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 

@@ -2,6 +2,7 @@ import Foundation
 import UMedModels
 import UMedNN
 import UMedTensor
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 

@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 
 /// `umed train sft` killed with SIGKILL after a checkpoint and resumed ends bitwise equal to an

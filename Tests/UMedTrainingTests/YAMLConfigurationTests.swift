@@ -1,4 +1,5 @@
 import Foundation
+import UMedTestSupport
 import XCTest
 @testable import UMedTraining
 
@@ -24,7 +25,7 @@ final class YAMLConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.training.batchSize, 8)
         XCTAssertEqual(configuration.training.learningRate, 2e-5)
         XCTAssertEqual(configuration.training.trainable, [.projector, .lm])
-        XCTAssertEqual(configuration.lora, SFTLoRAConfiguration())
+        XCTAssertEqual(configuration.lora, LoRASection())
         XCTAssertEqual(configuration.lora.targetModules, ["q_proj", "v_proj"])
         XCTAssertEqual(configuration.model.tiny.intermediate, 512)
         XCTAssertEqual(configuration.checkpoint.keepLast, 2)
@@ -38,7 +39,7 @@ final class YAMLConfigurationTests: XCTestCase {
                     .unknownKey(path: "model.tiny.imagesize", known: TinyModelSizes.CodingKeys.allCases.map(\.rawValue)))
         assertError("trainig: {}\n", .unknownKey(path: "trainig", known: SFTConfiguration.CodingKeys.allCases.map(\.rawValue)))
         assertError("data:\n  augmentation:\n    flip: true\n",
-                    .unknownKey(path: "data.augmentation.flip", known: SFTAugmentation.CodingKeys.allCases.map(\.rawValue)))
+                    .unknownKey(path: "data.augmentation.flip", known: AugmentationSection.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(TrainingError.unknownKey(path: "training.lerning_rate", known: ["a", "b"]).description,
                        "training.lerning_rate: unknown key (known: a, b)")
     }
@@ -166,23 +167,23 @@ final class YAMLConfigurationTests: XCTestCase {
     }
 
     func testAugmentationIsABooleanOrASection() throws {
-        XCTAssertEqual(try decode("data:\n  augmentation: true\n").data.augmentation, SFTAugmentation(enabled: true))
-        XCTAssertEqual(try decode("data:\n  augmentation: false\n").data.augmentation, SFTAugmentation())
+        XCTAssertEqual(try decode("data:\n  augmentation: true\n").data.augmentation, AugmentationSection(enabled: true))
+        XCTAssertEqual(try decode("data:\n  augmentation: false\n").data.augmentation, AugmentationSection())
         let section = try decode("data:\n  augmentation:\n    brightness: 0.3\n").data.augmentation
-        XCTAssertEqual(section, SFTAugmentation(enabled: true, brightness: 0.3))
+        XCTAssertEqual(section, AugmentationSection(enabled: true, brightness: 0.3))
     }
 
     func testResolvedConfigurationRoundTrips() throws {
         var configuration = SFTConfiguration()
         configuration.model.preset = "umed-tiny"
         configuration.model.dtype = .bfloat16
-        configuration.data.phantoms = SFTPhantomData(seed: 3, count: 2000, templates: "configs/templates/phantoms-concise")
+        configuration.data.phantoms = PhantomDataSection(seed: 3, count: 2000, templates: "configs/templates/phantoms-concise")
         configuration.training.maxSteps = 100
         configuration.training.learningRate = 2.0000000000000002e-3
         configuration.training.learningRates = SFTPartLearningRates(vision: 1e-4)
         configuration.training.seed = UInt64.max
         configuration.training.warmupRatio = 0.1
-        configuration.lora = SFTLoRAConfiguration(enabled: true, rank: 4, alpha: 8, targetModules: ["q_proj"])
+        configuration.lora = LoRASection(enabled: true, rank: 4, alpha: 8, targetModules: ["q_proj"])
         configuration.output.dir = "runs/r"
         let text = try configuration.yaml()
         XCTAssertEqual(try decode(text), configuration)

@@ -21,7 +21,7 @@ public struct AnswerNarrative: Equatable, Sendable {
 /// Localization: <box>[x1, y1, x2, y2]</box> <where>     (one line per finding)
 /// Recognition: <ref>category</ref> <explanation>        (one line per distinct category)
 /// ```
-/// Coordinates are on the 0–1000 grid of the original image (`BoxText.format`). A normal image
+/// Coordinates are on the 0–1000 grid of the original image (`GroundedText.box`). A normal image
 /// gets only "Detection: no abnormality …".
 public enum MAUAssembler {
     public static let imageToken = "<image>"
@@ -37,13 +37,13 @@ public enum MAUAssembler {
         }
         var lines = ["Detection: " + clean(narrative.detection)]
         for (index, finding) in record.findings.enumerated() {
-            let box = BoxText.format(finding.box, imageWidth: record.width, imageHeight: record.height)
+            let box = GroundedText.box(finding.box, imageWidth: record.width, imageHeight: record.height)
             let words = index < narrative.localizations.count ? clean(narrative.localizations[index]) : ""
             lines.append(("Localization: " + box + " " + words).trimmingCharacters(in: .whitespaces))
         }
         for category in categories(of: record) {
             let explanation = clean(narrative.recognitions[category] ?? "")
-            lines.append(("Recognition: <ref>" + category + "</ref> " + explanation).trimmingCharacters(in: .whitespaces))
+            lines.append(("Recognition: " + GroundedText.reference(category) + " " + explanation).trimmingCharacters(in: .whitespaces))
         }
         return lines.joined(separator: "\n")
     }
@@ -66,12 +66,8 @@ public enum MAUAssembler {
     /// Narrative text on one line with no box or ref markup of its own (only ground truth may
     /// put boxes and categories in the answer).
     static func clean(_ text: String) -> String {
-        var result = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        while let open = result.range(of: "<box>") {
-            let close = result.range(of: "</box>", range: open.upperBound..<result.endIndex)
-            result.replaceSubrange(open.lowerBound..<(close?.upperBound ?? open.upperBound), with: "")
-        }
-        for tag in ["</box>", "<ref>", "</ref>", imageToken] { result = result.replacingOccurrences(of: tag, with: "") }
+        let result = GroundedText(text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")).diagnosis
+            .replacingOccurrences(of: imageToken, with: "")
         return result.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 }

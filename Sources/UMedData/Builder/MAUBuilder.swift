@@ -73,7 +73,7 @@ public struct MAUBuilder {
     private func imageProblem(_ record: Record) -> String? {
         let size = ImageSize(width: record.width, height: record.height)
         // Boxes go to the 0–1000 grid of the image: an empty size would divide by zero.
-        guard size.hasArea else { return BoxValidationError.emptyImage(size).description }
+        guard size.hasArea else { return DataError.emptyImage(size).description }
         guard let imageRoot else { return nil }
         let url = imageRoot.appendingPathComponent(record.image)
         guard FileManager.default.fileExists(atPath: url.path) else { return "image \(url.path) is missing" }

@@ -27,7 +27,7 @@ public struct MAUValidator {
     public func validate(_ url: URL) throws -> MAUValidationReport {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unreadable(file: url.path, problem: error.localizedDescription)
         }
         var report = MAUValidationReport()
         var lines: [String: Int] = [:]
@@ -84,10 +84,11 @@ public struct MAUValidator {
         var problems: [String] = []
         let lines = answer.split(separator: "\n").map(String.init)
         guard let detection = lines.first, detection.hasPrefix("Detection:") else { return ["the answer does not start with \"Detection:\""] }
-        let boxes = BoxText.gridBoxes(in: answer), refs = MAUValidator.references(in: answer)
+        let grounded = GroundedText(answer)
+        let boxes = grounded.gridBoxes, refs = grounded.categories
         if record.isNormal {
             if !detection.lowercased().contains("no abnormality") { problems.append("a normal image's answer must say \"no abnormality\"") }
-            if !boxes.isEmpty || answer.contains("<box>") { problems.append("a normal image's answer has a box") }
+            if !boxes.isEmpty || grounded.hasBoxMarkup { problems.append("a normal image's answer has a box") }
             if !refs.isEmpty { problems.append("a normal image's answer names a category") }
             return problems
         }
@@ -115,16 +116,5 @@ public struct MAUValidator {
             return ["\(error)"]
         }
         return []
-    }
-
-    /// Every `<ref>…</ref>` text, in order.
-    static func references(in text: String) -> [String] {
-        var result: [String] = []
-        var rest = text[...]
-        while let open = rest.range(of: "<ref>"), let close = rest.range(of: "</ref>", range: open.upperBound..<rest.endIndex) {
-            result.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
-            rest = rest[close.upperBound...]
-        }
-        return result
     }
 }

@@ -11,7 +11,7 @@ public enum ResumableOutput {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unreadable(file: url.path, problem: error.localizedDescription)
         }
         if let last = data.last, last != UInt8(ascii: "\n") {
             let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? data.startIndex
@@ -20,7 +20,7 @@ public enum ResumableOutput {
                 try handle.truncate(atOffset: UInt64(keep - data.startIndex))
                 try handle.close()
             } catch {
-                throw RecordError.unwritable(file: url.path, problem: error.localizedDescription)
+                throw DataError.unwritable(file: url.path, problem: error.localizedDescription)
             }
         }
         var ids = Set<String>()

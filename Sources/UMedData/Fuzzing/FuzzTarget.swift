@@ -29,11 +29,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// before allocating, and accepted ones stay cheap.
     public static let maxPixels = 1 << 22
 
-    /// An input that broke an invariant (a bug, like a crash, but one the runner survives).
-    public struct InvariantViolation: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
     /// The input as the target receives it: for PNG, every other input gets its chunk CRCs
     /// repaired so mutations reach past the checksum (the others test the checksum path).
     public func prepared(_ input: [UInt8], index: Int) -> [UInt8] {
@@ -41,17 +36,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     /// Runs the target on `input`: true when accepted, false when rejected cleanly (a thrown
-    /// parse or decode error); throws `InvariantViolation` when the result is inconsistent.
+    /// parse or decode error); throws `DataError.invariantViolated` when the result is inconsistent.
     public func execute(_ input: [UInt8]) throws -> Bool {
         switch self {
         case .boxParser:
             let text = String(decoding: input, as: UTF8.self)
-            let boxes = BoxTextParser.parse(text)
+            let boxes = GroundedText(text, mode: .tolerant).boxes
             let length = text.utf8.count
             for box in boxes {
                 guard box.coordinates.count == 4, box.coordinates.allSatisfy(\.isFinite),
                       box.utf8Range.lowerBound >= 0, box.utf8Range.upperBound <= length else {
-                    throw InvariantViolation(description: "inconsistent box \(box) in \(length)-byte text")
+                    throw DataError.invariantViolated( "inconsistent box \(box) in \(length)-byte text")
                 }
             }
             return !boxes.isEmpty
@@ -59,11 +54,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let samples: ImageCodec.Samples
             do {
                 samples = try ImageCodec.decode(Data(input), name: "<fuzz>", maxPixels: Self.maxPixels)
-            } catch is ImageError {
+            } catch let error as DataError where error.imageFile != nil {
                 return false
             }
             guard samples.width > 0, samples.height > 0, samples.width * samples.height <= Self.maxPixels else {
-                throw InvariantViolation(description: "decoded a \(samples.width)×\(samples.height) image")
+                throw DataError.invariantViolated( "decoded a \(samples.width)×\(samples.height) image")
             }
             return true
         case .nihCSV, .deeplesionCSV, .kvasirJSON, .cocoJSON, .yoloLabels, .vocXML:

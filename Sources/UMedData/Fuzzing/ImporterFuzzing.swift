@@ -4,7 +4,7 @@ import Foundation
 /// a small dataset tree (the images it names exist, with real headers) and imported with the
 /// importer's real entry point (`run(_:)`), so CSV reading, JSON and XML parsing, field parsing and
 /// the box rules are all exercised together. Invariants: bad rows never make a CSV, YOLO or VOC
-/// import throw (a JSON importer may refuse a file that is not JSON, an `ImportError`); every
+/// import throw (a JSON importer may refuse a file that is not JSON, a `DataError`); every
 /// imported box is finite, non-empty and inside its image; every skipped row names its file and
 /// carries a line (CSV, label lines) or a JSON path; the report counts what was imported.
 enum ImporterFuzzing {
@@ -53,7 +53,7 @@ enum ImporterFuzzing {
                 inputs = ["Annotations/scan1.xml"]
                 files["JPEGImages/scan1.jpg"] = Data([0xFF, 0xD8])
             case .boxParser, .png, .jpeg:
-                throw FuzzTarget.InvariantViolation(description: "\(target.rawValue) is not an importer target")
+                throw DataError.invariantViolated( "\(target.rawValue) is not an importer target")
             }
             for (path, data) in files {
                 let url = root.appendingPathComponent(path)
@@ -84,20 +84,20 @@ enum ImporterFuzzing {
                 case .vocXML: result = try VOCImporter().run(options)
                 case .boxParser, .png, .jpeg: return false
                 }
-            } catch let error as ImportError where target == .kvasirJSON || target == .cocoJSON {
+            } catch let error as DataError where target == .kvasirJSON || target == .cocoJSON {
                 guard case .unreadableInput(let path, _) = error, path.hasSuffix(inputs[0]) else {
-                    throw FuzzTarget.InvariantViolation(description: "unexpected import error: \(error)")
+                    throw DataError.invariantViolated( "unexpected import error: \(error)")
                 }
                 return false   // not JSON, or not the expected top-level shape: the file is refused
             } catch {
-                throw FuzzTarget.InvariantViolation(description: "a bad row made the import throw: \(error)")
+                throw DataError.invariantViolated( "a bad row made the import throw: \(error)")
             }
             try check(result, inputLength: input.count)
             return result.records.contains { !$0.findings.isEmpty }
         }
 
         private func check(_ result: ImportResult, inputLength: Int) throws {
-            func fail(_ message: String) -> FuzzTarget.InvariantViolation { .init(description: message) }
+            func fail(_ message: String) -> DataError { .invariantViolated(message) }
             var findings = 0
             for record in result.records {
                 guard record.width > 0, record.height > 0 else { throw fail("\(record.id): size \(record.width)x\(record.height)") }

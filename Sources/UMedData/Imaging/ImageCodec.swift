@@ -4,7 +4,7 @@ import Foundation
 /// PNG and JPEG decoding and PNG encoding through CImageIO (libpng, libjpeg-turbo).
 ///
 /// Decoding never traps on bad input: corrupt, truncated, zero-sized, oversized (declared
-/// dimensions are checked before allocation) and unknown data all throw an `ImageError` naming
+/// dimensions are checked before allocation) and unknown data all throw a `DataError` naming
 /// the file.
 public enum ImageCodec {
     /// Decoded samples at their stored depth.
@@ -43,7 +43,7 @@ public enum ImageCodec {
         let width = Int(decoded.width), height = Int(decoded.height), channels = Int(decoded.channels)
         let count = width * height * channels
         guard let base = decoded.pixels else {
-            throw ImageError.corrupt(file: name, detail: "decoder returned no pixels")
+            throw DataError.corruptImage(file: name, detail: "decoder returned no pixels")
         }
         if decoded.bit_depth == 16 {
             let samples = Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self), count: count))
@@ -68,7 +68,7 @@ public enum ImageCodec {
                                     Int32(compressionLevel), &output, &size, &message, message.count)
         defer { cio_buffer_release(output) }
         guard status == CIO_OK, let output else {
-            throw ImageError.writeFailed(file: name, reason: text(of: message))
+            throw DataError.imageWriteFailed(file: name, reason: text(of: message))
         }
         return Data(bytes: output, count: size)
     }
@@ -83,7 +83,7 @@ public enum ImageCodec {
             return try Data(contentsOf: url)
         } catch {
             let reason = FileManager.default.fileExists(atPath: url.path) ? "\(error.localizedDescription)" : "no such file"
-            throw ImageError.unreadable(file: url.path, reason: reason)
+            throw DataError.imageUnreadable(file: url.path, reason: reason)
         }
     }
 
@@ -91,18 +91,18 @@ public enum ImageCodec {
         do {
             try data.write(to: url, options: .atomic)
         } catch {
-            throw ImageError.writeFailed(file: url.path, reason: error.localizedDescription)
+            throw DataError.imageWriteFailed(file: url.path, reason: error.localizedDescription)
         }
     }
 
     private static func error(status: Int32, detail: String, name: String, width: Int, height: Int,
-                              maxPixels: Int) -> ImageError {
+                              maxPixels: Int) -> DataError {
         switch status {
-        case Int32(CIO_ERROR_TRUNCATED): return .truncated(file: name, detail: detail)
-        case Int32(CIO_ERROR_TOO_LARGE): return .tooLarge(file: name, width: width, height: height, limit: maxPixels)
-        case Int32(CIO_ERROR_UNSUPPORTED): return .unsupported(file: name, detail: detail)
-        case Int32(CIO_ERROR_MEMORY): return .unreadable(file: name, reason: detail)
-        default: return .corrupt(file: name, detail: detail)
+        case Int32(CIO_ERROR_TRUNCATED): return .truncatedImage(file: name, detail: detail)
+        case Int32(CIO_ERROR_TOO_LARGE): return .imageTooLarge(file: name, width: width, height: height, limit: maxPixels)
+        case Int32(CIO_ERROR_UNSUPPORTED): return .unsupportedImage(file: name, detail: detail)
+        case Int32(CIO_ERROR_MEMORY): return .imageUnreadable(file: name, reason: detail)
+        default: return .corruptImage(file: name, detail: detail)
         }
     }
 
@@ -114,7 +114,7 @@ public enum ImageCodec {
 
 extension Image {
     /// Decodes a PNG or JPEG file. 16-bit files keep their high byte (use `Image16` to keep all
-    /// bits). Throws `ImageError` naming the file.
+    /// bits). Throws `DataError` naming the file.
     public init(contentsOf url: URL, maxPixels: Int = Image.defaultMaxPixels) throws {
         try self.init(data: ImageCodec.readFile(url), name: url.path, maxPixels: maxPixels)
     }
@@ -138,7 +138,7 @@ extension Image {
     /// Writes the image as PNG (atomically). Any other extension than .png is refused.
     public func write(to url: URL, compressionLevel: Int = 6) throws {
         guard url.pathExtension.lowercased() == "png" else {
-            throw ImageError.unsupported(file: url.path, detail: "UMed writes PNG only; use a .png file name")
+            throw DataError.unsupportedImage(file: url.path, detail: "UMed writes PNG only; use a .png file name")
         }
         let data = try pixels.withUnsafeBytes { raw in
             try ImageCodec.encodePNG(samples: raw, width: width, height: height, channels: channels, bitDepth: 8,
@@ -171,7 +171,7 @@ extension Image16 {
 
     public func write(to url: URL, compressionLevel: Int = 6) throws {
         guard url.pathExtension.lowercased() == "png" else {
-            throw ImageError.unsupported(file: url.path, detail: "UMed writes PNG only; use a .png file name")
+            throw DataError.unsupportedImage(file: url.path, detail: "UMed writes PNG only; use a .png file name")
         }
         let data = try samples.withUnsafeBytes { raw in
             try ImageCodec.encodePNG(samples: raw, width: width, height: height, channels: channels, bitDepth: 16,

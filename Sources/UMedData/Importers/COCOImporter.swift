@@ -59,7 +59,7 @@ public struct COCOImporter {
         let json = try JSONFields.parse(try options.readInput(file.url, what: "COCO annotations"), file: file.url)
         let name = file.url.lastPathComponent
         guard let top = json as? [String: Any] else {
-            throw ImportError.unreadableInput(path: file.url.path, problem: "expected a COCO object")
+            throw DataError.unreadableInput(path: file.url.path, problem: "expected a COCO object")
         }
         var categories: [Int: String] = [:]
         for element in top["categories"] as? [Any] ?? [] {

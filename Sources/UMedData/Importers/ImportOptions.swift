@@ -30,13 +30,13 @@ public struct ImportOptions: Sendable {
         FileManager.default.fileExists(atPath: url(relativePath).path)
     }
 
-    /// The contents of a required input file, or an `ImportError`.
+    /// The contents of a required input file, or an `DataError`.
     func readInput(_ url: URL, what: String) throws -> Data {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ImportError.missingInput(path: url.path, what: what)
+            throw DataError.missingInput(path: url.path, what: what)
         }
         do { return try Data(contentsOf: url) } catch {
-            throw ImportError.unreadableInput(path: url.path, problem: error.localizedDescription)
+            throw DataError.unreadableInput(path: url.path, problem: error.localizedDescription)
         }
     }
 }

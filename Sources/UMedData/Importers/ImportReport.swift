@@ -89,17 +89,3 @@ public struct ImportResult: Sendable {
     public var records: [Record]
     public var report: ImportReport
 }
-
-/// Errors that stop an import: its inputs are missing or unreadable as a whole. Bad rows never
-/// throw; they are skipped and reported.
-public enum ImportError: Error, CustomStringConvertible, Equatable {
-    case missingInput(path: String, what: String)
-    case unreadableInput(path: String, problem: String)
-
-    public var description: String {
-        switch self {
-        case .missingInput(let path, let what): return "\(path): not found (\(what))"
-        case .unreadableInput(let path, let problem): return "\(path): cannot read: \(problem)"
-        }
-    }
-}

@@ -3,10 +3,10 @@ import Foundation
 /// Reading loosely typed JSON (Foundation's JSONSerialization) field by field, so one bad element
 /// is a skipped row rather than a failed file.
 enum JSONFields {
-    /// The top-level value of a JSON file, or an `ImportError` naming it.
+    /// The top-level value of a JSON file, or an `DataError` naming it.
     static func parse(_ data: Data, file: URL) throws -> Any {
         do { return try JSONSerialization.jsonObject(with: data) } catch {
-            throw ImportError.unreadableInput(path: file.path, problem: "not valid JSON: \(error.localizedDescription)")
+            throw DataError.unreadableInput(path: file.path, problem: "not valid JSON: \(error.localizedDescription)")
         }
     }
 

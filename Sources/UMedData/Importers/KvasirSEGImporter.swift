@@ -16,7 +16,7 @@ public struct KvasirSEGImporter {
         let url = options.url(Self.boxFile)
         let json = try JSONFields.parse(try options.readInput(url, what: "Kvasir-SEG box file"), file: url)
         guard let entries = json as? [String: Any] else {
-            throw ImportError.unreadableInput(path: url.path, problem: "expected an object of image ids")
+            throw DataError.unreadableInput(path: url.path, problem: "expected an object of image ids")
         }
         for id in entries.keys.sorted() {
             let path = "\(Self.boxFile) $[\"\(id)\"]"

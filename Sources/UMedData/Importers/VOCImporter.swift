@@ -17,7 +17,7 @@ public struct VOCImporter {
         var collector = ImportCollector(source: Self.source, modality: "unknown", options: options)
         let folder = options.url("Annotations")
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-            throw ImportError.missingInput(path: folder.path, what: "VOC Annotations folder")
+            throw DataError.missingInput(path: folder.path, what: "VOC Annotations folder")
         }
         let splits = Self.imageSets(options)
         for file in files.filter({ $0.lowercased().hasSuffix(".xml") }).sorted() {

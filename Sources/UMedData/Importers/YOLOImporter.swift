@@ -31,7 +31,7 @@ public struct YOLOImporter {
             .map { ("\($0)/", ImportNames.split(named: $0)) }
         if folders.isEmpty {
             guard manager.fileExists(atPath: options.url("images").path) else {
-                throw ImportError.missingInput(path: options.root.path, what: "YOLO train|valid|test/images or images/ folder")
+                throw DataError.missingInput(path: options.root.path, what: "YOLO train|valid|test/images or images/ folder")
             }
             folders = [("", nil)]
         }

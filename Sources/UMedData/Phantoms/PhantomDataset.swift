@@ -53,7 +53,7 @@ public struct PhantomDataset: Sendable {
         let start = Date()
         let images = directory.appendingPathComponent("images")
         do { try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true) } catch {
-            throw RecordError.unwritable(file: images.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: images.path, problem: error.localizedDescription)
         }
         var summary = PhantomDatasetSummary()
         var records: [Record] = []
@@ -71,7 +71,7 @@ public struct PhantomDataset: Sendable {
         try JSONLines.write(records, to: directory.appendingPathComponent("records.jsonl"))
         try JSONLines.write(records.map(answers.sample(for:)), to: directory.appendingPathComponent("mau.jsonl"))
         do { try Data(PhantomDataset.readme.utf8).write(to: directory.appendingPathComponent("README.txt")) } catch {
-            throw RecordError.unwritable(file: directory.appendingPathComponent("README.txt").path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: directory.appendingPathComponent("README.txt").path, problem: error.localizedDescription)
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary

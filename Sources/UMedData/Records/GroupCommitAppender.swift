@@ -27,7 +27,7 @@ public actor GroupCommitAppender {
     /// The fsync in flight and the number of lines written before it started.
     private var syncing: (task: Task<Int32, Never>, covers: Int)?
     /// Set by the first failed write or fsync; every later append throws it.
-    private var failure: RecordError?
+    private var failure: DataError?
     /// fsyncs started so far (fewer than lines when callers overlapped).
     public private(set) var syncs = 0
 
@@ -57,7 +57,7 @@ public actor GroupCommitAppender {
     public nonisolated func append<Value: Encodable>(_ value: Value) async throws {
         let line: String
         do { line = try JSONLines.line(value) } catch {
-            throw RecordError.unwritable(file: url.path, problem: "cannot encode a line: \(error)")
+            throw DataError.unwritable(file: url.path, problem: "cannot encode a line: \(error)")
         }
         try await append(line: Array((line + "\n").utf8))
     }
@@ -139,7 +139,7 @@ public actor GroupCommitAppender {
         return end
     }
 
-    private static func error(_ url: URL, _ what: String, _ code: Int32) -> RecordError {
+    private static func error(_ url: URL, _ what: String, _ code: Int32) -> DataError {
         .unwritable(file: url.path, problem: "\(what): \(String(cString: strerror(code)))")
     }
 }

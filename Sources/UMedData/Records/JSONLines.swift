@@ -1,21 +1,5 @@
 import Foundation
 
-/// Errors of UMedData's record files.
-public enum RecordError: Error, CustomStringConvertible, Equatable {
-    /// A line of a JSONL file is not a valid value: the file, the 1-based line and the problem.
-    case invalidLine(file: String, line: Int, problem: String)
-    case unreadable(file: String, problem: String)
-    case unwritable(file: String, problem: String)
-
-    public var description: String {
-        switch self {
-        case .invalidLine(let file, let line, let problem): return "\(file):\(line): \(problem)"
-        case .unreadable(let file, let problem): return "\(file): cannot read: \(problem)"
-        case .unwritable(let file, let problem): return "\(file): cannot write: \(problem)"
-        }
-    }
-}
-
 /// JSON Lines files: one value per line, read with line-numbered errors, written atomically or
 /// appended line by line (each line flushed, so a killed writer leaves whole lines).
 public enum JSONLines {
@@ -32,7 +16,7 @@ public enum JSONLines {
     ) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unreadable(file: url.path, problem: error.localizedDescription)
         }
         let decoder = JSONDecoder()
         var lineNumber = 0
@@ -45,9 +29,9 @@ public enum JSONLines {
             do {
                 value = try decoder.decode(type, from: Data(line))
             } catch let error as DecodingError {
-                throw RecordError.invalidLine(file: url.path, line: lineNumber, problem: describe(error))
+                throw DataError.invalidLine(file: url.path, line: lineNumber, problem: describe(error))
             } catch {
-                throw RecordError.invalidLine(file: url.path, line: lineNumber, problem: "\(error)")
+                throw DataError.invalidLine(file: url.path, line: lineNumber, problem: "\(error)")
             }
             try body(value, lineNumber)
         }
@@ -65,7 +49,7 @@ public enum JSONLines {
         var text = ""
         for value in values { text += try line(value) + "\n" }
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw RecordError.unwritable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: url.path, problem: error.localizedDescription)
         }
     }
 
@@ -92,14 +76,14 @@ public final class JSONLinesAppender {
         self.url = url
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw RecordError.unwritable(file: url.path, problem: "cannot create the file")
+                throw DataError.unwritable(file: url.path, problem: "cannot create the file")
             }
         }
         do {
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
         } catch {
-            throw RecordError.unwritable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: url.path, problem: error.localizedDescription)
         }
     }
 
@@ -109,10 +93,10 @@ public final class JSONLinesAppender {
         do {
             try handle.write(contentsOf: Data((try JSONLines.line(value) + "\n").utf8))
             try handle.synchronize()
-        } catch let error as RecordError {
+        } catch let error as DataError {
             throw error
         } catch {
-            throw RecordError.unwritable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: url.path, problem: error.localizedDescription)
         }
     }
 }

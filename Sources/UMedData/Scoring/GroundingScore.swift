@@ -1,14 +1,15 @@
 import Foundation
 
-/// What a model's answer says about where and what: its boxes (any form `BoxTextParser` reads,
-/// in original-image pixels) and the categories it names in `<ref>…</ref>`.
+/// What a model's answer says about where and what: its boxes (any form `GroundedText` reads in
+/// tolerant mode, in original-image pixels) and the categories it names in `<ref>…</ref>`.
 public struct AnswerGrounding: Equatable, Sendable {
     public var boxes: [Box]
     public var categories: [String]
 
     public init(answer: String, imageSize: ImageSize) {
-        boxes = BoxTextParser.pixelBoxes(in: answer, imageSize: imageSize)
-        categories = BoxText.categories(in: answer)
+        let grounded = GroundedText(answer, mode: .tolerant)
+        boxes = grounded.pixelBoxes(imageSize: imageSize)
+        categories = grounded.categories
     }
 }
 

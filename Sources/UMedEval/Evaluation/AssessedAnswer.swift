@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// One evaluated sample: the model's answer and what it says against the ground truth. A line of
 /// `answers.jsonl` in an evaluation's folder; every metric of `metrics.json` is computed from these.
@@ -59,10 +60,10 @@ extension AssessedAnswer {
     public init(sample: MAUSample, answer: String, meanLogProbability: Double, synonyms: CategorySynonyms) {
         let record = sample.record
         let size = ImageSize(width: record.width, height: record.height)
-        let parsed = BoxTextParser.parse(answer)
-        let mentions = BoxText.categoryMentions(in: answer)
-        let categories = mentions.map(\.category)
-        let predicted = Self.labelledBoxes(parsed, mentions: mentions, imageSize: size)
+        let grounded = GroundedText(answer, mode: .tolerant)
+        let parsed = grounded.boxes
+        let categories = grounded.categories
+        let predicted = Self.labelledBoxes(parsed, references: grounded.references, imageSize: size)
         let truth = record.findings
         let iou: Double? = truth.isEmpty ? nil : Box.matchedMeanIoU(predicted: predicted.map(\.box), groundTruth: truth.map(\.box))
         let isCorrect = truth.isEmpty
@@ -72,17 +73,18 @@ extension AssessedAnswer {
             id: record.id, source: record.source, modality: record.modality, image: record.image, imageSize: size,
             question: sample.question ?? "", answer: answer, reference: sample.answer ?? "",
             meanLogProbability: meanLogProbability, truth: truth, predicted: predicted, categories: categories,
-            boxTexts: parsed.count, wellFormedBoxTexts: parsed.filter { $0.form == .tagged && $0.scale == .grid && $0.isValid }.count,
+            boxTexts: parsed.count, wellFormedBoxTexts: parsed.filter { $0.isUMedForm && $0.isValid }.count,
             iou: iou, isDiagnosisCorrect: isCorrect, judgeScore: nil)
     }
 
     /// The answer's valid boxes with the category each belongs to: the last `<ref>` opened before
     /// the box text, else the answer's first category, else "abnormality".
-    static func labelledBoxes(_ parsed: [ParsedBoxText], mentions: [(category: String, utf8Offset: Int)],
+    static func labelledBoxes(_ parsed: [ParsedBoxText], references: [GroundedText.Reference],
                               imageSize: ImageSize) -> [Finding] {
         parsed.compactMap { text in
             guard let box = text.pixelBox(imageSize: imageSize) else { return nil }
-            let category = mentions.last { $0.utf8Offset < text.utf8Range.lowerBound }?.category ?? mentions.first?.category ?? "abnormality"
+            let category = references.last { $0.utf8Range.lowerBound < text.utf8Range.lowerBound }?.category
+                ?? references.first?.category ?? "abnormality"
             return Finding(category: category, box: box)
         }
     }

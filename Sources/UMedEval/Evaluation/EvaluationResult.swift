@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// An evaluation's `metrics.json`: what was evaluated, the metrics overall, per source and per
 /// modality, and diagnosis accuracy per IoU bin. `umed eval --compare` reads these back.

@@ -2,7 +2,8 @@ import Foundation
 import UMedData
 import UMedModels
 import UMedTensor
-import UMedTraining
+import UMedPipeline
+import UMedText
 
 /// An LLM judge for `umed eval`: the relevance judge of Stage 2 (`JudgeRelevanceReward`: same
 /// client, cache, retries, budget and journal as the MAU builder) scoring each answer against the
@@ -86,7 +87,7 @@ public struct EvaluationRun {
         guard !indices.isEmpty else {
             throw EvaluationError.noSamples("\(data.path) has no \(split.map { "\($0.rawValue) " } ?? "")sample")
         }
-        let startPoint = try SFTStartPoint.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
+        let startPoint = try ModelBundle.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
             throw EvaluationError.unwritable(path: output.path, problem: error.localizedDescription)
         }
@@ -116,20 +117,16 @@ public struct EvaluationRun {
     }
 
     /// Each answer's judge score (0–1) against its reference answer.
-    public static func judgeScores(_ answers: [AssessedAnswer], judge: JudgeRelevanceReward) throws -> [Double] {
-        let items = answers.enumerated().map { index, answer in
-            RewardItem(prompt: index, answer: answer.answer, reference: answer.reference, findings: answer.truth,
-                       imageSize: answer.imageSize, abnormalPatches: [], attention: nil)
-        }
-        do { return try judge.score(RewardBatch(items: items)).map(Double.init) } catch {
+    public static func judgeScores(_ answers: [AssessedAnswer], judge: RelevanceJudge) throws -> [Double] {
+        do { return try judge.scores(answers.map { ($0.reference, $0.answer) }).map(Double.init) } catch {
             throw EvaluationError.judge("\(error)")
         }
     }
 
     /// The judge `settings` name, its answers cached in `cache`.
-    static func makeJudge(_ settings: JudgeSettings, cache: URL) throws -> JudgeRelevanceReward {
+    static func makeJudge(_ settings: JudgeSettings, cache: URL) throws -> RelevanceJudge {
         do {
-            return try JudgeRelevanceReward.make(baseURL: settings.baseURL, model: settings.model, apiKeyVariable: settings.apiKeyVariable,
+            return try RelevanceJudge.make(baseURL: settings.baseURL, model: settings.model, apiKeyVariable: settings.apiKeyVariable,
                                                  keySetting: "--judge-api-key-env", cacheDirectory: cache, allowRemote: settings.allowRemote,
                                                  maxRequests: settings.maxRequests, concurrency: settings.concurrency)
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// The metrics of a set of assessed answers (METHOD.md §5) — all of them, or one source's or
 /// modality's. A value is nil when its denominator is empty (e.g. IoU over a set of normal images).

@@ -2,7 +2,8 @@ import Foundation
 import UMedData
 import UMedModels
 import UMedTensor
-import UMedTraining
+import UMedPipeline
+import UMedText
 
 /// Where the model looked while naming what it found: the attention of the answer's category
 /// tokens to the image patches (mean over the captured layers, heads and those tokens), on the
@@ -31,7 +32,7 @@ public struct GallerySample {
 /// the answer's attention to the image is captured as well, and for every sample when
 /// `measuresAttention` (its share on the abnormal patches).
 public struct ModelEvaluator {
-    public var startPoint: SFTStartPoint
+    public var startPoint: ModelBundle
     public var batchSize: Int
     public var maxNewTokens: Int
     /// Decoder layers whose attention the gallery's heatmaps average (negative = from the end).
@@ -41,7 +42,7 @@ public struct ModelEvaluator {
     /// (`AssessedAnswer.attentionShare`).
     public var measuresAttention = false
 
-    public init(startPoint: SFTStartPoint, batchSize: Int = 8, maxNewTokens: Int = 256,
+    public init(startPoint: ModelBundle, batchSize: Int = 8, maxNewTokens: Int = 256,
                 attentionLayers: AttentionCapture.Layers = .indices([-1]), device: Device = .cpu) {
         self.startPoint = startPoint
         self.batchSize = max(1, batchSize)
@@ -61,7 +62,7 @@ public struct ModelEvaluator {
     /// among them with their attention maps. Samples whose id is in `known` are not asked again
     /// (unless shown in the gallery); each new answer goes to `onAnswer` as its batch finishes.
     /// `progress(done, total)` follows each batch.
-    public func evaluate(source: any SFTSampleSource, indices: [Int], gallery: Set<Int>, synonyms: CategorySynonyms,
+    public func evaluate(source: any SampleSource, indices: [Int], gallery: Set<Int>, synonyms: CategorySynonyms,
                          known: [String: AssessedAnswer] = [:], onAnswer: (AssessedAnswer) throws -> Void = { _ in },
                          progress: (Int, Int) -> Void = { _, _ in }) throws -> (answers: [AssessedAnswer], gallery: [GallerySample]) {
         let model = startPoint.model
@@ -95,12 +96,12 @@ public struct ModelEvaluator {
 
     /// One batch: prompts, greedy generation, assessment (and for the gallery, the original images
     /// and attention maps; the attention is captured for the share too when `measuresAttention`).
-    func answer(_ batch: [Int], of source: any SFTSampleSource, synonyms: CategorySynonyms, forGallery: Bool) throws
+    func answer(_ batch: [Int], of source: any SampleSource, synonyms: CategorySynonyms, forGallery: Bool) throws
         -> [(answer: AssessedAnswer, image: Image?, attention: AttentionMap?)] {
         let capturing = forGallery || measuresAttention
         let model = startPoint.model
-        let builder = startPoint.exampleBuilder(maximumLength: model.configuration.text.maxPositionEmbeddings)
-        var samples: [MAUSample] = [], images: [Image] = [], prompts: [SFTExample] = []
+        let builder = startPoint.processor(maximumLength: model.configuration.text.maxPositionEmbeddings)
+        var samples: [MAUSample] = [], images: [Image] = [], prompts: [TrainingExample] = []
         for index in batch {
             let (sample, image) = try source.sample(at: index)
             samples.append(sample)
@@ -109,11 +110,11 @@ public struct ModelEvaluator {
         }
         let capture = capturing
             ? AttentionCapture(layers: attentionLayers,
-                               keys: .positions(try RolloutMaker.imageSpan(of: prompts, imageTokenIndex: model.configuration.imageTokenIndex,
-                                                                           count: model.imageTokenCount)),
+                               keys: .positions(try TokenPositions.patchSpan(of: prompts, imageTokenIndex: model.configuration.imageTokenIndex,
+                                                                           patches: model.patchTokenRange)),
                                heads: .mean)
             : nil
-        let answers = try GreedyAnswers(tokenizer: startPoint.tokenizer, padTokenId: startPoint.padTokenId,
+        let answers = try AnswerGenerator(tokenizer: startPoint.tokenizer, padTokenId: startPoint.padTokenId,
                                         eosTokenIds: startPoint.eosTokenIds, maxNewTokens: maxNewTokens, device: device)
             .answer(prompts, model: model, attentionCapture: capture)
         return try zip(samples.indices, answers).map { row, answer in
@@ -145,9 +146,9 @@ public struct ModelEvaluator {
     }
 
     /// The category tokens' (else all answer tokens') mean attention to the image patches.
-    func attentionMap(_ sequence: GeneratedSequence, prompt: SFTExample) throws -> AttentionMap? {
+    func attentionMap(_ sequence: GeneratedSequence, prompt: TrainingExample) throws -> AttentionMap? {
         guard !sequence.attentions.isEmpty, !sequence.tokens.isEmpty else { return nil }
-        let categoryTokens = RolloutMaker.categoryTokenIndices(sequence.tokens, tokenizer: startPoint.tokenizer)
+        let categoryTokens = TokenPositions.categoryTokenIndices(sequence.tokens, tokenizer: startPoint.tokenizer)
         let tokens = categoryTokens.isEmpty ? Array(sequence.tokens.indices) : categoryTokens
         let index = Tensor(tokens, shape: [tokens.count])
         // Each layer: [1, answer tokens, patches] → the chosen rows' mean → [patches].

@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// Per-source synonym tables for diagnosis accuracy (METHOD.md §5): an answer's category counts as
 /// right when it is the ground truth's canonical name or one of its synonyms. Tables are data files,
@@ -30,19 +31,19 @@ public struct CategorySynonyms: Sendable, Equatable {
             files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
                 .filter { $0.pathExtension == "txt" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
-            throw RecordError.unreadable(file: directory.path, problem: "cannot list the synonym tables: \(error.localizedDescription)")
+            throw DataError.unreadable(file: directory.path, problem: "cannot list the synonym tables: \(error.localizedDescription)")
         }
         for file in files {
             let text: String
             do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-                throw RecordError.unreadable(file: file.path, problem: error.localizedDescription)
+                throw DataError.unreadable(file: file.path, problem: error.localizedDescription)
             }
             var lines: [(line: Int, canonical: String, synonyms: [String])] = []
             for (index, raw) in text.components(separatedBy: .newlines).enumerated() {
                 let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
                 guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 guard let colon = line.firstIndex(of: ":") else {
-                    throw RecordError.invalidLine(file: file.path, line: index + 1, problem: "expected `canonical: synonym, synonym, ...`")
+                    throw DataError.invalidLine(file: file.path, line: index + 1, problem: "expected `canonical: synonym, synonym, ...`")
                 }
                 let synonyms = line[line.index(after: colon)...].split(separator: ",").map(String.init)
                 lines.append((index + 1, String(line[..<colon]), synonyms))
@@ -78,19 +79,19 @@ public struct CategorySynonyms: Sendable, Equatable {
         var seen: Set<String> = []
         for (line, canonicalText, synonyms) in lines {
             let canonical = normalized(canonicalText)
-            guard !canonical.isEmpty else { throw RecordError.invalidLine(file: file, line: line, problem: "the canonical name is empty") }
+            guard !canonical.isEmpty else { throw DataError.invalidLine(file: file, line: line, problem: "the canonical name is empty") }
             guard seen.insert(canonical).inserted else {
-                throw RecordError.invalidLine(file: file, line: line, problem: "\"\(canonical)\" is listed twice")
+                throw DataError.invalidLine(file: file, line: line, problem: "\"\(canonical)\" is listed twice")
             }
             result[canonical] = canonical
             for synonymText in synonyms {
                 let synonym = normalized(synonymText)
                 guard !synonym.isEmpty, synonym != canonical else { continue }
                 if canonicals.contains(synonym) {
-                    throw RecordError.invalidLine(file: file, line: line, problem: "\"\(synonym)\" is a category of its own, not a synonym of \"\(canonical)\"")
+                    throw DataError.invalidLine(file: file, line: line, problem: "\"\(synonym)\" is a category of its own, not a synonym of \"\(canonical)\"")
                 }
                 if let other = result[synonym], other != canonical {
-                    throw RecordError.invalidLine(file: file, line: line, problem: "\"\(synonym)\" is already a synonym of \"\(other)\"")
+                    throw DataError.invalidLine(file: file, line: line, problem: "\"\(synonym)\" is already a synonym of \"\(other)\"")
                 }
                 result[synonym] = canonical
             }

@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// A box with the image and label it belongs to (ground truth).
 public struct LabeledBox: Equatable, Sendable {

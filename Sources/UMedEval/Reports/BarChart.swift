@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// A grouped bar chart of values in [0, 1] drawn as an image (no plotting library): a bar per
 /// series in each category, value labels above the bars, category labels and notes (e.g. "n=12")

@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// Everything `umed eval` writes into its output folder:
 /// - `metrics.json` (`EvaluationResult`), `answers.jsonl` (every `AssessedAnswer`, in data order),

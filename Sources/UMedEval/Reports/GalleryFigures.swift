@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedText
 
 /// The two pictures of a gallery sample: the image with ground-truth boxes (green) and the
 /// answer's boxes (red), each labelled with its category; and the attention heatmap over the

@@ -21,10 +21,10 @@ public enum ConfigurationFile {
         do {
             data = try Data(contentsOf: file)
         } catch {
-            throw ModelLoadingError.missingFile(path: file.path)
+            throw ModelError.missingFile(path: file.path)
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ModelLoadingError.invalidConfiguration(file: file.path, problem: "not a JSON object")
+            throw ModelError.invalidConfiguration(file: file.path, problem: "not a JSON object")
         }
         return object
     }
@@ -32,7 +32,7 @@ public enum ConfigurationFile {
     /// Decodes `type` from a configuration: the top-level object when its `model_type` is one of
     /// `modelTypes` (or it has none), else the object under `nestedKey` (a llava config's
     /// `vision_config`, a CLIP config's `vision_config`). Anything else is
-    /// `ModelLoadingError.unsupportedModelType`.
+    /// `ModelError.unsupportedModelType`.
     public static func decode<Configuration: Decodable>(
         _ type: Configuration.Type, from url: URL, modelTypes: [String], nestedKey: String? = nil
     ) throws -> Configuration {
@@ -41,7 +41,7 @@ public enum ConfigurationFile {
         let topType = object["model_type"] as? String
         if let topType, !modelTypes.contains(topType) {
             guard let nestedKey, let nested = object[nestedKey] as? [String: Any] else {
-                throw ModelLoadingError.unsupportedModelType(found: topType, supported: modelTypes, file: file.path)
+                throw ModelError.unsupportedModelType(found: topType, supported: modelTypes, file: file.path)
             }
             object = nested
         }
@@ -56,11 +56,11 @@ public enum ConfigurationFile {
             let data = try JSONSerialization.data(withJSONObject: object)
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: describe(error))
-        } catch let error as ModelLoadingError {
+            throw ModelError.invalidConfiguration(file: file, problem: describe(error))
+        } catch let error as ModelError {
             throw error
         } catch {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: "\(error)")
+            throw ModelError.invalidConfiguration(file: file, problem: "\(error)")
         }
     }
 

@@ -67,7 +67,7 @@ public struct LlavaConfiguration: Sendable {
         if let family = originalModelTypes[modelType], object["mm_vision_tower"] != nil || visionTower != nil {
             return try original(object, family: family, directory: directory, visionTower: visionTower, file: file.path)
         }
-        throw ModelLoadingError.unsupportedModelType(
+        throw ModelError.unsupportedModelType(
             found: modelType, supported: Set(["llava"] + originalModelTypes.keys).sorted(), file: file.path)
     }
 
@@ -75,7 +75,7 @@ public struct LlavaConfiguration: Sendable {
         func value<T>(_ key: String, _ fallback: T) -> T { object[key] as? T ?? fallback }
         guard let visionObject = object["vision_config"] as? [String: Any],
               let textObject = object["text_config"] as? [String: Any]
-        else { throw ModelLoadingError.invalidConfiguration(file: file, problem: "needs vision_config and text_config") }
+        else { throw ModelError.invalidConfiguration(file: file, problem: "needs vision_config and text_config") }
         var visionObjectTyped = visionObject
         if visionObjectTyped["model_type"] == nil { visionObjectTyped["model_type"] = CLIPVisionConfig.modelType }
         let vision = try ConfigurationFile.decode(VisionTowerConfig.self, fromObject: visionObjectTyped, file: file + " (vision_config)")
@@ -88,12 +88,12 @@ public struct LlavaConfiguration: Sendable {
         else { layer = .single(value("vision_feature_layer", -2)) }
         let strategyName: String = value("vision_feature_select_strategy", "default")
         guard let strategy = VisionFeatureSelectStrategy(rawValue: strategyName) else {
-            throw ModelLoadingError.invalidConfiguration(
+            throw ModelError.invalidConfiguration(
                 file: file, problem: "vision_feature_select_strategy \"\(strategyName)\" is not default or full")
         }
         let activationName: String = value("projector_hidden_act", "gelu")
         guard let activation = Activation(huggingFaceName: activationName) else {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: "unknown projector_hidden_act \"\(activationName)\"")
+            throw ModelError.invalidConfiguration(file: file, problem: "unknown projector_hidden_act \"\(activationName)\"")
         }
         let imageToken = object["image_token_index"] as? Int ?? object["image_token_id"] as? Int ?? 32000
         return LlavaConfiguration(
@@ -112,16 +112,16 @@ public struct LlavaConfiguration: Sendable {
         let vision = try VisionTowerConfig.load(from: towerURL)
         let projectorName = object["mm_projector_type"] as? String ?? "linear"
         guard let kind = MultimodalProjector.Kind(originalLLaVAName: projectorName) else {
-            throw ModelLoadingError.invalidConfiguration(
+            throw ModelError.invalidConfiguration(
                 file: file, problem: "mm_projector_type \"\(projectorName)\" is not supported (linear, mlp2x_gelu)")
         }
         let select = object["mm_vision_select_feature"] as? String ?? "patch"
         guard select == "patch" || select == "cls_patch" else {
-            throw ModelLoadingError.invalidConfiguration(
+            throw ModelError.invalidConfiguration(
                 file: file, problem: "mm_vision_select_feature \"\(select)\" is not patch or cls_patch")
         }
         if object["mm_use_im_start_end"] as? Bool == true {
-            throw ModelLoadingError.invalidConfiguration(
+            throw ModelError.invalidConfiguration(
                 file: file, problem: "mm_use_im_start_end (image start/end tokens) is not supported")
         }
         return LlavaConfiguration(
@@ -140,7 +140,7 @@ public struct LlavaConfiguration: Sendable {
         for candidate in candidates where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path) {
             return candidate
         }
-        throw ModelLoadingError.invalidConfiguration(
+        throw ModelError.invalidConfiguration(
             file: file, problem: "mm_vision_tower \"\(name)\" is not a local checkpoint directory (looked in "
                 + candidates.map(\.path).joined(separator: ", ") + "); pass the CLIP tower's directory with --vision-tower")
     }

@@ -164,11 +164,11 @@ extension TextConfiguration {
     public static func load(from url: URL) throws -> TextConfiguration {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw ModelLoadingError.missingFile(path: url.path)
+            throw ModelError.missingFile(path: url.path)
         }
         let file = isDirectory.boolValue ? url.appendingPathComponent("config.json") : url
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw ModelLoadingError.missingFile(path: file.path)
+            throw ModelError.missingFile(path: file.path)
         }
         return try decode(data, file: file.path)
     }
@@ -183,20 +183,20 @@ extension TextConfiguration {
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: describe(error))
+            throw ModelError.invalidConfiguration(file: file, problem: describe(error))
         }
         guard let name = header.modelType, ModelType(rawValue: name) != nil else {
-            throw ModelLoadingError.unsupportedModelType(
+            throw ModelError.unsupportedModelType(
                 found: header.modelType ?? "(none)", supported: supportedModelTypes, file: file)
         }
         let configuration: TextConfiguration
         do {
             configuration = try JSONDecoder().decode(TextConfiguration.self, from: data)
         } catch {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: describe(error))
+            throw ModelError.invalidConfiguration(file: file, problem: describe(error))
         }
         if let problem = configuration.validationProblem() {
-            throw ModelLoadingError.invalidConfiguration(file: file, problem: problem)
+            throw ModelError.invalidConfiguration(file: file, problem: problem)
         }
         return configuration
     }

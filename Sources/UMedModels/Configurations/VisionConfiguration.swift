@@ -262,11 +262,11 @@ public enum VisionTowerConfig: Codable, Equatable, Sendable {
         var object = try ConfigurationFile.readObject(url)
         if let type = object["model_type"] as? String, !supportedModelTypes.contains(type) {
             guard let nested = object["vision_config"] as? [String: Any] else {
-                throw ModelLoadingError.unsupportedModelType(found: type, supported: supportedModelTypes, file: file.path)
+                throw ModelError.unsupportedModelType(found: type, supported: supportedModelTypes, file: file.path)
             }
             object = nested
             if let nestedType = object["model_type"] as? String, !supportedModelTypes.contains(nestedType) {
-                throw ModelLoadingError.unsupportedModelType(
+                throw ModelError.unsupportedModelType(
                     found: nestedType, supported: supportedModelTypes, file: file.path + " (vision_config)")
             }
             if object["model_type"] == nil, type == "siglip" { object["model_type"] = SiglipVisionConfig.modelType }

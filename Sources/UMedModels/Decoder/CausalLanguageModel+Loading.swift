@@ -25,18 +25,18 @@ extension CausalLanguageModel {
         do {
             tensors = try checkpoint.tensors()
         } catch {
-            throw ModelLoadingError.unreadableWeights(checkpoint: checkpoint.url.path, problem: "\(error)")
+            throw ModelError.unreadableWeights(checkpoint: checkpoint.url.path, problem: "\(error)")
         }
         try loadWeights(tensors, checkpointName: checkpoint.url.path)
     }
 
     /// Loads a state dict keyed as transformers' `…ForCausalLM` strictly: every parameter present,
-    /// nothing else, equal shapes; otherwise `ModelLoadingError.weightsDoNotMatch` lists the keys.
+    /// nothing else, equal shapes; otherwise `ModelError.weightsDoNotMatch` lists the keys.
     public func loadWeights(_ tensors: [String: Tensor], checkpointName: String) throws {
         do {
             try loadStateDict(Self.sanitize(tensors))
         } catch NNError.stateDictMismatch(let missing, let unexpected, let mismatches) {
-            throw ModelLoadingError.weightsDoNotMatch(
+            throw ModelError.weightsDoNotMatch(
                 checkpoint: checkpointName, missing: missing, unexpected: unexpected, shapeMismatches: mismatches)
         }
     }
@@ -57,7 +57,7 @@ extension CausalLanguageModel {
             try SafetensorsCheckpoint.write(tensors, metadata: ["format": "pt"], to: directory)
             try configuration.encodedJSON().write(to: directory.appendingPathComponent("config.json"), options: .atomic)
         } catch {
-            throw ModelLoadingError.unwritableCheckpoint(path: directory.path, problem: "\(error)")
+            throw ModelError.unwritableCheckpoint(path: directory.path, problem: "\(error)")
         }
     }
 
@@ -65,7 +65,7 @@ extension CausalLanguageModel {
         do {
             return try SafetensorsCheckpoint(directory: directory)
         } catch {
-            throw ModelLoadingError.unreadableWeights(checkpoint: directory.path, problem: "\(error)")
+            throw ModelError.unreadableWeights(checkpoint: directory.path, problem: "\(error)")
         }
     }
 }

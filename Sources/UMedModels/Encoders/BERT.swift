@@ -102,7 +102,7 @@ public final class BertModel: Module {
         do {
             names = try SafetensorsCheckpoint(directory: directory).names
         } catch let error as TensorError {
-            throw ModelLoadingError.unreadableWeights(checkpoint: directory.path, problem: error.description)
+            throw ModelError.unreadableWeights(checkpoint: directory.path, problem: error.description)
         }
         let isTaskModel = names.contains { $0.hasPrefix("bert.") }
         func rename(_ name: String) -> String? {

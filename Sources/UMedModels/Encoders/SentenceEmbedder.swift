@@ -111,7 +111,7 @@ struct SentenceTransformerSettings {
         var poolingPath = "1_Pooling"
         if let data = FileManager.default.contents(atPath: modulesFile.path) {
             guard let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-                throw ModelLoadingError.invalidConfiguration(file: modulesFile.path, problem: "not a list of modules")
+                throw ModelError.invalidConfiguration(file: modulesFile.path, problem: "not a list of modules")
             }
             let types = modules.compactMap { $0["type"] as? String }
             normalizes = types.contains { $0.hasSuffix(".Normalize") }
@@ -121,7 +121,7 @@ struct SentenceTransformerSettings {
             }
             let supported = [".Transformer", ".Pooling", ".Normalize"]
             if let other = types.first(where: { type in !supported.contains { type.hasSuffix($0) } }) {
-                throw ModelLoadingError.invalidConfiguration(
+                throw ModelError.invalidConfiguration(
                     file: modulesFile.path, problem: "module \(other) is not supported (only Transformer, Pooling, Normalize)")
             }
         }
@@ -130,7 +130,7 @@ struct SentenceTransformerSettings {
             let pooling = try ConfigurationFile.readObject(poolingFile)
             let modes = pooling.filter { $0.key.hasPrefix("pooling_mode_") && ($0.value as? Bool) == true }.map(\.key)
             if modes != ["pooling_mode_mean_tokens"] {
-                throw ModelLoadingError.invalidConfiguration(
+                throw ModelError.invalidConfiguration(
                     file: poolingFile.path,
                     problem: "pooling \(modes.sorted()) is not supported (only pooling_mode_mean_tokens)")
             }

@@ -16,9 +16,9 @@ extension CausalModel {
         attentionCapture: AttentionCapture? = nil, cacheGrowth: KVCache.Growth? = nil,
         decodeText: ((_ tokens: [Int]) -> String)? = nil
     ) throws -> GenerationResult {
-        if let problem = configuration.validationProblem() { throw GenerationError.invalidConfiguration(problem) }
+        if let problem = configuration.validationProblem() { throw ModelError.invalidGeneration(problem) }
         if !configuration.stopStrings.isEmpty && decodeText == nil {
-            throw GenerationError.invalidConfiguration("stop strings need a text decoder")
+            throw ModelError.invalidGeneration("stop strings need a text decoder")
         }
         return Tensor.withoutGrad {
             var loop = GenerationLoop(

@@ -33,14 +33,3 @@ public struct GeneratedSequence {
 public struct GenerationResult {
     public var sequences: [GeneratedSequence]
 }
-
-/// Generation input that cannot be used.
-public enum GenerationError: Error, CustomStringConvertible, Equatable, Sendable {
-    case invalidConfiguration(String)
-
-    public var description: String {
-        switch self {
-        case .invalidConfiguration(let problem): return "invalid generation configuration: \(problem)"
-        }
-    }
-}

@@ -28,7 +28,7 @@ extension LlavaModel {
         do {
             try model.loadStateDict(tensors)
         } catch NNError.stateDictMismatch(let missing, let unexpected, let mismatches) {
-            throw ModelLoadingError.weightsDoNotMatch(
+            throw ModelError.weightsDoNotMatch(
                 checkpoint: directory.path, missing: missing, unexpected: unexpected, shapeMismatches: mismatches)
         }
         model.eval()
@@ -44,7 +44,7 @@ extension LlavaModel {
                 tensors[key] = try checkpoint.tensor(name)
             }
         } catch {
-            throw ModelLoadingError.unreadableWeights(checkpoint: checkpoint.url.path, problem: "\(error)")
+            throw ModelError.unreadableWeights(checkpoint: checkpoint.url.path, problem: "\(error)")
         }
     }
 
@@ -65,7 +65,7 @@ extension LlavaModel {
             try configuration.huggingFaceJSON(dtype: dtype, imageSequenceLength: imageTokenCount)
                 .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
         } catch {
-            throw ModelLoadingError.unwritableCheckpoint(path: directory.path, problem: "\(error)")
+            throw ModelError.unwritableCheckpoint(path: directory.path, problem: "\(error)")
         }
     }
 }

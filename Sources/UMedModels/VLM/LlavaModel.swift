@@ -36,6 +36,13 @@ public final class LlavaModel: Module, CausalModel {
         visionTower.featureTokenCount(strategy: configuration.visionFeatureSelectStrategy)
     }
 
+    /// Which of an image's tokens hold its patches, in patch order — where attention to the image
+    /// is read: all of them, except the class token the `full` strategy keeps first.
+    public var patchTokenRange: Range<Int> {
+        let first = visionTower.classTokenCount - (configuration.visionFeatureSelectStrategy == .default ? 1 : 0)
+        return max(0, first)..<imageTokenCount
+    }
+
     /// Projected features [images, imageTokenCount, hidden] of preprocessed pixels [images, 3, S, S].
     public func imageFeatures(_ pixelValues: Tensor) -> Tensor {
         let features = visionTower.features(
@@ -52,7 +59,7 @@ public final class LlavaModel: Module, CausalModel {
         let found = isImage.sum().itemInt()
         let images = pixelValues?.size(0) ?? 0
         guard found == images * imageTokenCount else {
-            throw ModelLoadingError.imageTokenMismatch(
+            throw ModelError.imageTokenMismatch(
                 imageTokens: found, images: images, tokensPerImage: imageTokenCount, imageTokenIndex: configuration.imageTokenIndex)
         }
         // The image token may lie outside the vocabulary (original LLaVA's −200): look up 0 there.

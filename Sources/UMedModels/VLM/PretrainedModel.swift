@@ -25,7 +25,7 @@ public enum PretrainedModel {
         if TextConfiguration.supportedModelTypes.contains(modelType) {
             return .text(try CausalLanguageModel.load(from: directory, dtype: dtype, device: device))
         }
-        throw ModelLoadingError.unsupportedModelType(found: modelType, supported: supportedModelTypes, file: file.path)
+        throw ModelError.unsupportedModelType(found: modelType, supported: supportedModelTypes, file: file.path)
     }
 
     /// The decoder generation runs on.
@@ -59,11 +59,11 @@ public struct ForwardRequest: Codable, Sendable {
         do {
             request = try JSONDecoder().decode(ForwardRequest.self, from: Data(contentsOf: url))
         } catch let error as DecodingError {
-            throw ModelLoadingError.invalidConfiguration(file: url.path, problem: ConfigurationFile.describe(error))
+            throw ModelError.invalidConfiguration(file: url.path, problem: ConfigurationFile.describe(error))
         } catch {
-            throw ModelLoadingError.missingFile(path: url.path)
+            throw ModelError.missingFile(path: url.path)
         }
-        if let problem = request.problem { throw ModelLoadingError.invalidConfiguration(file: url.path, problem: problem) }
+        if let problem = request.problem { throw ModelError.invalidConfiguration(file: url.path, problem: problem) }
         return request
     }
 
@@ -89,7 +89,7 @@ public struct ForwardRequest: Codable, Sendable {
                 return try llava.forward(inputIds: ids, pixelValues: pixels, options: ForwardOptions(logits: .last))
             case .text(let decoder):
                 guard pixelValues == nil else {
-                    throw ModelLoadingError.invalidConfiguration(file: "request", problem: "a text-only model takes no pixel_values")
+                    throw ModelError.invalidConfiguration(file: "request", problem: "a text-only model takes no pixel_values")
                 }
                 return decoder.forward(.tokens(ids), options: ForwardOptions(logits: .last))
             }

@@ -94,7 +94,7 @@ public enum VisionFeatureLayer: Codable, Equatable, Sendable {
         let states = layerCount + 1
         let bad = indices.filter { $0 < -states || $0 >= states }
         if indices.isEmpty || !bad.isEmpty {
-            throw ModelLoadingError.invalidConfiguration(
+            throw ModelError.invalidConfiguration(
                 file: "vision_feature_layer",
                 problem: indices.isEmpty ? "the list of layers is empty"
                     : "\(bad) outside the \(states) hidden states (-\(states)...\(states - 1)) of a \(layerCount)-layer tower")

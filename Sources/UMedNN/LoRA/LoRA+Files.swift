@@ -125,16 +125,8 @@ extension LoRA {
         guard let json = object as? [String: Any] else {
             throw NNError.invalidLoRAAdapter(file: url.path, problem: "not a JSON object")
         }
-        do {
-            return try LoRAConfiguration(peftConfig: json)
-        } catch {
-            throw NNError.invalidLoRAAdapter(file: url.path, problem: error.text)
-        }
+        return try LoRAConfiguration(peftConfig: json, file: url.path)
     }
-}
-
-struct PEFTConfigProblem: Error {
-    let text: String
 }
 
 extension LoRAConfiguration {
@@ -155,8 +147,8 @@ extension LoRAConfiguration {
     }
 
     /// Reads PEFT's LoraConfig fields; throws for features not implemented here.
-    init(peftConfig json: [String: Any]) throws(PEFTConfigProblem) {
-        func fail(_ text: String) -> PEFTConfigProblem { PEFTConfigProblem(text: text) }
+    init(peftConfig json: [String: Any], file: String) throws(NNError) {
+        func fail(_ text: String) -> NNError { .invalidLoRAAdapter(file: file, problem: text) }
         if let type = json["peft_type"] as? String, type != "LORA" {
             throw fail("peft_type is \"\(type)\", only \"LORA\" is supported")
         }

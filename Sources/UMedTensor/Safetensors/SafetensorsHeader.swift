@@ -1,3 +1,4 @@
+import UMedText
 // Reading and validating a safetensors header, the way the reference (Rust) crate does:
 //
 //   [8 bytes: header length N, u64 little-endian][N bytes: JSON object][data section]
@@ -55,7 +56,8 @@ struct SafetensorsHeader {
         do {
             json = try StrictJSON.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]))
         } catch {
-            throw invalid("header is not valid JSON: \(error.message) at byte \(8 + error.offset) of the file")
+            guard case .invalidJSON(let failure) = error else { throw invalid("header is not valid JSON: \(error)") }
+            throw invalid("header is not valid JSON: \(failure.message) at byte \(8 + failure.offset) of the file")
         }
         guard case .object(let members) = json else { throw invalid("header is not a JSON object") }
 

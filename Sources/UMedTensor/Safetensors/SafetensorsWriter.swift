@@ -1,4 +1,5 @@
 import Foundation
+import UMedText
 
 /// Reading and writing whole `.safetensors` files.
 public enum Safetensors {

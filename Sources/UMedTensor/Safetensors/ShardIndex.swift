@@ -1,4 +1,5 @@
 import Foundation
+import UMedText
 
 /// The pieces of a sharded checkpoint: planning shards, naming them, and reading and writing
 /// `model.safetensors.index.json`.

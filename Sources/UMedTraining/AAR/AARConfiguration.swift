@@ -8,8 +8,8 @@ import UMedTensor
 /// directory. Unknown keys are errors; `validate()` checks ranges and exclusive choices.
 public struct AARConfiguration: Codable, Equatable, Sendable {
     /// `model.base` (required) is the Stage-1 model directory; the rest as in Stage 1.
-    public var model = SFTModelConfiguration()
-    public var data = SFTDataConfiguration()
+    public var model = ModelSection()
+    public var data = DataSection()
     /// The reward terms that are on; leaving one out is the paper's ablation
     /// (`--set rewards=relevance,localization`).
     public var rewards: [RewardTerm] = RewardTerm.allCases
@@ -17,10 +17,10 @@ public struct AARConfiguration: Codable, Equatable, Sendable {
     public var rollout = AARRolloutConfiguration()
     public var ppo = PPOHyperparameters()
     public var training = AARTrainingConfiguration()
-    public var lora = SFTLoRAConfiguration()
-    public var evaluation = SFTEvaluationConfiguration()
-    public var checkpoint = SFTCheckpointConfiguration()
-    public var output = SFTOutputConfiguration()
+    public var lora = LoRASection()
+    public var evaluation = EvaluationSection()
+    public var checkpoint = CheckpointSection()
+    public var output = OutputSection()
 
     public init() {}
 
@@ -78,16 +78,6 @@ public struct AARConfiguration: Codable, Equatable, Sendable {
         if ppo.mode == .grpo {
             try require(rollout.answersPerPrompt > 1, "rollout.answers_per_prompt", "GRPO compares answers within a prompt: needs at least 2")
         }
-    }
-
-    /// The Stage-1 view of this run, for what the two stages share: loading the start point and
-    /// reading the data (a phantom stream sized for `max_steps` × `rollout.prompts`).
-    var stageOne: SFTConfiguration {
-        var training = SFTTrainingConfiguration(trainable: self.training.trainable, maxSteps: self.training.maxSteps,
-                                                batchSize: rollout.prompts, seed: self.training.seed)
-        training.learningRate = self.training.learningRate
-        return SFTConfiguration(model: model, data: data, training: training, lora: lora, evaluation: evaluation,
-                                checkpoint: checkpoint, output: output)
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// The reward terms a Stage-2 configuration switches on, made ready to score.
 enum AARRewards {
@@ -32,10 +34,9 @@ enum AARRewards {
                 throw TrainingError.missingValue(path: "scoring.judge", problem: "base_url and model are required")
             }
             let cache = judge.cache.map { URL(fileURLWithPath: $0) } ?? runDirectory.appendingPathComponent("judge-cache")
-            return try JudgeRelevanceReward.make(baseURL: baseURL, model: model, apiKeyVariable: judge.apiKeyEnv,
-                                                 keySetting: "scoring.judge.api_key_env", cacheDirectory: cache,
-                                                 allowRemote: judge.allowRemote, maxRequests: judge.maxRequests,
-                                                 concurrency: judge.concurrency)
+            return JudgeRelevanceReward(judge: try RelevanceJudge.make(
+                baseURL: baseURL, model: model, apiKeyVariable: judge.apiKeyEnv, keySetting: "scoring.judge.api_key_env",
+                cacheDirectory: cache, allowRemote: judge.allowRemote, maxRequests: judge.maxRequests, concurrency: judge.concurrency))
         }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 
 /// `rollout:` — how answers are sampled for each step (METHOD.md §4: k answers per prompt).

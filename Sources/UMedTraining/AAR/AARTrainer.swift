@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
@@ -34,33 +36,29 @@ public final class AARTrainer {
             throw TrainingError.invalidValue(path: "model.base", problem: "\(configuration.model.base ?? "") does not exist; "
                 + "Stage 2 starts from a Stage-1 model directory (umed train sft writes <output.dir>/model)")
         }
-        let run = try RunDirectory(url: runDirectory, keepLast: configuration.checkpoint.keepLast, resume: resume,
-                                   configurationYAML: try configuration.yaml(), onEvent: onEvent)
-        let resumeFrom = run.resumeFrom
-
-        // 1. Device, precision, seeds; the rewards (a judge or embedder that cannot start fails
-        // here, before any model is loaded).
-        let device = try configuration.model.resolvedDevice()
-        let dtype = configuration.model.resolvedDType(on: device)
+        // 1. The run directory, device, precision and seeds; the rewards (a judge or embedder that
+        // cannot start fails here, before any model is loaded).
         let training = configuration.training
-        Generator.seedAll(training.seed)
+        let scaffold = try RunScaffold(
+            output: configuration.output, checkpoint: configuration.checkpoint, model: configuration.model, seed: training.seed,
+            resume: resume, configurationYAML: try configuration.yaml(), onEvent: onEvent)
+        let run = scaffold.run, device = scaffold.device, dtype = scaffold.dtype
         let rewards = try AARRewards.make(configuration, runDirectory: runDirectory)
 
-        // 2. The Stage-1 model (policy), its data, and what trains.
-        let stageOne = configuration.stageOne
-        let data = try SFTData(configuration: stageOne)
-        let start = try SFTStartPoint.load(URL(fileURLWithPath: base), configuration: stageOne, dtype: dtype, device: device)
-        let model = start.model
-        let builder = start.exampleBuilder(configuration.data)
-        let padTokenId = start.padTokenId
-        let eosTokenIds = start.eosTokenIds
-        let loader = SFTLoader(source: data.train, builder: builder, batchSize: configuration.rollout.prompts, seed: training.seed,
-                               shuffle: data.shufflesTraining, padTokenId: padTokenId)
+        // 2. The Stage-1 model (policy), its data (a phantom stream sized for `max_steps` ×
+        // `rollout.prompts`), and what trains.
+        let data = try RunData(data: configuration.data, maxSteps: training.maxSteps, samplesPerStep: configuration.rollout.prompts)
+        let bundle = try ModelBundle.load(URL(fileURLWithPath: base), model: configuration.model, dtype: dtype, device: device)
+        let model = bundle.model
+        let processor = bundle.processor(maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
+        let padTokenId = bundle.padTokenId
+        let eosTokenIds = bundle.eosTokenIds
+        let loader = ExampleLoader(source: data.train, processor: processor, batchSize: configuration.rollout.prompts, seed: training.seed,
+                                   shuffle: data.shufflesTraining, padTokenId: padTokenId)
         let parts = Set(training.trainable)
-        _ = try model.prepareTraining(parts: parts, lora: configuration.lora, seed: training.seed)
-        if configuration.model.gradientCheckpointing { model.useGradientCheckpointing() }
-        let autocast = model.prepareMixedPrecision(dtype)
-        model.train()
+        let prepared = try scaffold.prepare(model, parts: parts, lora: configuration.lora,
+                                            gradientCheckpointing: configuration.model.gradientCheckpointing)
+        let autocast = prepared.autocast
 
         // 3. The frozen reference: the policy without its adapters when only LoRA adapters train,
         // else a second copy of the Stage-1 model.
@@ -83,31 +81,18 @@ public final class AARTrainer {
             groups.append(ParameterGroup(parameters: valueHead.parameters(), learningRate: training.valueLearningRate))
         }
         let optimizer = AdamW(groups: groups)
-        let trainedNames = Set(model.namedParameters().filter { $0.1.isTrainable }.map(\.0))
-        let trainableCount = model.trainableParameters().reduce(0) { $0 + $1.count }
         var kl = configuration.ppo.klController
 
-        // 5. Resume: weights, optimizer, RNG, value head, KL coefficient and data position.
-        var state = TrainingState(step: 0)
-        if let checkpoint = resumeFrom {
-            state = try SFTCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: trainedNames)
-            try Self.restoreExtras(from: checkpoint, valueHead: valueHead, kl: &kl)
-            loader.position = state.dataPosition
-        }
-        try run.openMetrics(resumedAtStep: state.step)
-        let emit = run.emit
+        // 5. Resume (weights, optimizer, RNG, value head, KL coefficient and data position), the
+        // start event, validation and checkpoints.
         let totalSteps = training.maxSteps
-        try emit(.started(RunStart(
-            runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
-            totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
-            resumedFromStep: resumeFrom == nil ? nil : state.step)))
-
-        let evaluator = SFTEvaluator(
-            source: data.validation, builder: builder, batchSize: max(configuration.rollout.prompts, 8),
-            lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
-            maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId, eosTokenIds: eosTokenIds,
-            seed: training.seed, autocast: autocast)
-        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
+        var state = try scaffold.begin(model: model, prepared: prepared, optimizer: optimizer, loader: loader, totalSteps: totalSteps,
+                                       lora: configuration.lora) { try Self.restoreExtras(from: $0, valueHead: valueHead, kl: &kl) }
+        let emit = run.emit
+        let evaluator = scaffold.evaluator(data: data, processor: processor, bundle: bundle,
+                                           batchSize: max(configuration.rollout.prompts, 8), evaluation: configuration.evaluation,
+                                           autocast: autocast)
+        let saver = scaffold.saver(bundle: bundle, lora: configuration.lora, prepared: prepared)
         let attentionLayers: AttentionCapture.Layers? = rewards.terms.contains(.vision)
             ? configuration.scoring.visionLayers.map { .indices($0) } ?? .all : nil
 
@@ -119,9 +104,9 @@ public final class AARTrainer {
             step: { state, clock in
                 let stepBegan = clock.now
                 // 1. Rollout: the next prompts, k answers each, scored by policy, value head and reference.
-                let prompts = try Self.prompts(loader: loader, builder: builder)
+                let prompts = try Self.prompts(loader: loader, processor: processor)
                 let maker = RolloutMaker(
-                    tokenizer: start.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
+                    tokenizer: bundle.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
                     generation: configuration.rollout.generation(seed: training.seed, step: state.step, eosTokenIds: eosTokenIds),
                     padTokenId: padTokenId, attentionLayers: attentionLayers)
                 let rollout = try autocasting(autocast, device) {
@@ -161,7 +146,7 @@ public final class AARTrainer {
                     etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))))
                 return nil
             },
-            evaluate: { try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: $0, device: device) },
+            evaluate: { try evaluator.evaluate(model: model, tokenizer: bundle.tokenizer, step: $0, device: device) },
             saveCheckpoint: { state in
                 try saver.save(state: state, model: model, optimizer: optimizer) { directory in
                     try Self.saveExtras(to: directory, valueHead: valueHead, kl: kl)
@@ -172,13 +157,13 @@ public final class AARTrainer {
 
     /// The next prompts: each sample's first question with its image, and its first answer as the
     /// reference of the relevance reward.
-    static func prompts(loader: SFTLoader, builder: SFTExampleBuilder) throws -> [RolloutPrompt] {
+    static func prompts(loader: ExampleLoader, processor: VisionLanguageProcessor) throws -> [RolloutPrompt] {
         try loader.nextIndices().indices.map { index in
             let (sample, image) = try loader.source.sample(at: index)
             guard let reference = sample.conversations.first(where: { $0.from == "gpt" })?.value else {
                 throw TrainingError.noTrainingData("sample \(sample.record.id) has no answer to compare with")
             }
-            return RolloutPrompt(example: try builder.prompt(for: sample, image: image), reference: reference)
+            return RolloutPrompt(example: try processor.prompt(for: sample, image: image), reference: reference)
         }
     }
 

@@ -1,16 +1,18 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
 
-/// One prompt of a rollout: the question with its image, as `SFTExampleBuilder.prompt` makes it,
+/// One prompt of a rollout: the question with its image, as `VisionLanguageProcessor.prompt` makes it,
 /// and the reference answer for the relevance reward.
 public struct RolloutPrompt {
-    public var example: SFTExample
+    public var example: TrainingExample
     public var reference: String
 
-    public init(example: SFTExample, reference: String) {
+    public init(example: TrainingExample, reference: String) {
         self.example = example
         self.reference = reference
     }
@@ -88,8 +90,8 @@ public struct RolloutMaker {
         precondition(!prompts.isEmpty, "a rollout needs prompts")
         let k = answersPerPrompt
         let examples = prompts.flatMap { Array(repeating: $0.example, count: k) }
-        let imageSpan = try RolloutMaker.imageSpan(of: prompts.map(\.example), imageTokenIndex: policy.configuration.imageTokenIndex,
-                                                   count: policy.imageTokenCount)
+        let imageSpan = try TokenPositions.patchSpan(of: prompts.map(\.example), imageTokenIndex: policy.configuration.imageTokenIndex,
+                                                     patches: policy.patchTokenRange)
         let (promptIds, promptMask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: padTokenId)
         let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
         let promptLength = promptIds.shape[1]
@@ -152,7 +154,7 @@ public struct RolloutMaker {
             let grid = PatchGrid(patchSize: patchSize, imageWidth: example.transform.targetWidth,
                                  imageHeight: example.transform.targetHeight)
             let abnormal = grid.patchIndices(overlapping: example.findings.map { example.transform.map($0.box) })
-            let categoryTokens = RolloutMaker.categoryTokenIndices(sequence.tokens, tokenizer: tokenizer)
+            let categoryTokens = TokenPositions.categoryTokenIndices(sequence.tokens, tokenizer: tokenizer)
             let attention = capture == nil ? nil : RolloutMaker.categoryAttention(sequence.attentions, tokens: categoryTokens)
             items.append(RewardItem(prompt: row / k, answer: answer, reference: prompt.reference, findings: example.findings,
                                     imageSize: example.imageSize, abnormalPatches: abnormal, attention: attention))
@@ -186,42 +188,6 @@ public struct RolloutMaker {
         }
         let logits = model.languageModel.lmHead(hidden).to(.float32)
         return (hidden, temperature == 1 ? logits : logits / (temperature + 1e-7))
-    }
-
-    /// The positions of the image tokens, the same in every prompt (counted from its first token).
-    public static func imageSpan(of examples: [SFTExample], imageTokenIndex: Int, count: Int) throws -> Range<Int> {
-        let starts = Set(examples.map { $0.inputIds.firstIndex(of: imageTokenIndex) ?? -1 })
-        guard starts.count == 1, let start = starts.first, start >= 0 else {
-            throw TrainingError.imageTokensNotAligned(starts: starts.sorted())
-        }
-        return start..<start + count
-    }
-
-    /// Indices of the answer tokens that spell the categories inside `<ref>…</ref>` (N of the
-    /// vision reward): those whose characters in the decoded answer overlap a category's text.
-    /// A token's characters are what decoding through it adds to decoding up to it.
-    public static func categoryTokenIndices(_ tokens: [Int], tokenizer: Tokenizer) -> [Int] {
-        let text = tokenizer.decode(tokens, skipSpecialTokens: true)
-        // Character ranges of the categories (the trimmed text between the tags).
-        var categories: [Range<Int>] = []
-        var rest = text.startIndex..<text.endIndex
-        while let open = text.range(of: "<ref>", range: rest), let close = text.range(of: "</ref>", range: open.upperBound..<text.endIndex) {
-            let inner = text[open.upperBound..<close.lowerBound]
-            if let first = inner.firstIndex(where: { !$0.isWhitespace }), let last = inner.lastIndex(where: { !$0.isWhitespace }) {
-                categories.append(text.distance(from: text.startIndex, to: first)..<text.distance(from: text.startIndex, to: last) + 1)
-            }
-            rest = close.upperBound..<text.endIndex
-        }
-        guard !categories.isEmpty else { return [] }
-        var indices: [Int] = []
-        var end = 0
-        for position in tokens.indices {
-            let start = end
-            end = tokenizer.decode(Array(tokens[...position]), skipSpecialTokens: true).count
-            let span = start..<max(start, end)
-            if categories.contains(where: { $0.overlaps(span) }) { indices.append(position) }
-        }
-        return indices
     }
 
     /// The captured rows of `tokens` as the vision reward reads them: maps = layers × heads.

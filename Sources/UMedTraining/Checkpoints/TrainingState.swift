@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// Where a run stands (`trainer_state.json` in a checkpoint): enough, with the model, optimizer
 /// and RNG files beside it, to continue exactly.

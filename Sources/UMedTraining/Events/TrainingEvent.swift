@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// What a trainer reports as it runs: the CLI renders these (progress bar, plain lines) and
 /// `MetricsLog` writes them to `metrics.jsonl`. Libraries never print.

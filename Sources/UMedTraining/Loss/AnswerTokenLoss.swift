@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
@@ -12,7 +14,7 @@ import UMedTensor
 /// and a 600-token LLaVA prompt that is most of the step's memory).
 public enum AnswerTokenLoss {
     /// The collation's label for untrained positions.
-    public static let ignoredLabel = SFTExample.ignoredLabel
+    public static let ignoredLabel = TrainingExample.ignoredLabel
 
     /// The summed cross-entropy over trained tokens (a scalar that requires grad) and their count.
     /// Divide by the count of the whole (accumulated) batch for a mean over tokens.

@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedTensor
 
@@ -31,7 +33,7 @@ public final class EmbeddingRelevanceReward: RewardFunction, @unchecked Sendable
         guard !batch.items.isEmpty else { return [] }
         // Each distinct text is embedded once (a prompt's reference repeats for its k answers, and
         // sampled answers often coincide).
-        let texts = batch.items.flatMap { [DiagnosisText.of($0.answer), DiagnosisText.of($0.reference)] }
+        let texts = batch.items.flatMap { [GroundedText($0.answer).diagnosis, GroundedText($0.reference).diagnosis] }
         var distinct: [String] = [], row: [String: Int] = [:]
         for text in texts where row[text] == nil {
             row[text] = distinct.count

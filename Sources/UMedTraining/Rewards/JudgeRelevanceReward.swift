@@ -1,166 +1,23 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
-/// r_rel, `judge` scorer (METHOD.md §4): an OpenAI-compatible chat model reads the reference's
-/// diagnosis and the answer's — the same texts the lexical and embedding scorers compare (box spans
-/// and ref tags removed, `DiagnosisText`), whitespace collapsed — and returns an integer 0–10; the
-/// score is that integer / 10. Only text is sent, never an image. Calls go through `ChatCaller`,
-/// so they are cached (a re-scored pair is never paid twice), retried, budgeted and journalled like
-/// the MAU builder's. Identical (reference, answer) pairs of a batch are asked once. (U) Both
-/// diagnoses empty → 1, one empty → 0, without asking (as the lexical scorer).
+/// r_rel, `judge` scorer (METHOD.md §4): each answer's diagnosis graded against its reference's by
+/// the relevance judge (`RelevanceJudge`: an OpenAI-compatible chat model, text only, cached,
+/// retried, budgeted). Its errors (`DataError.judge…`) name the answer's index in the batch.
 ///
 /// `score` is synchronous and blocks its thread until the answers are in: call it from a plain
-/// thread (the trainer does), never from inside async code, where it could starve the cooperative
-/// thread pool its own requests need.
+/// thread (the trainer does), never from inside async code.
 public struct JudgeRelevanceReward: RewardFunction {
-    /// Part of every request, so a changed prompt changes the cache key.
-    public static let promptVersion = "umed-judge-relevance/1"
-
-    /// The system message.
-    public static let instructions = """
-        [\(promptVersion)] You grade a model's diagnosis of a medical image against the reference \
-        diagnosis written by an expert. Judge only whether the answer names the same findings \
-        (abnormality, category, location in words, severity) as the reference; ignore wording and \
-        style. Reply with a single integer from 0 (unrelated or contradicting) to 10 (the same \
-        diagnosis), and nothing else.
-        """
-
-    /// The user message for one pair.
-    public static func question(reference: String, answer: String) -> String {
-        "Reference diagnosis:\n\(reference)\n\nAnswer's diagnosis:\n\(answer)\n\nScore (0-10):"
-    }
-
     public var term: RewardTerm { .relevance }
-    public let caller: ChatCaller
-    public let model: String
-    public let concurrency: Int
-    public let maxTokens: Int?
+    public let judge: RelevanceJudge
 
-    /// `concurrency`: requests in flight at once (at least 1); `maxTokens`: the reply's limit.
-    public init(caller: ChatCaller, model: String, concurrency: Int = 4, maxTokens: Int? = 16) {
-        self.caller = caller
-        self.model = model
-        self.concurrency = max(1, concurrency)
-        self.maxTokens = maxTokens
+    public init(judge: RelevanceJudge) {
+        self.judge = judge
     }
 
     public func score(_ batch: RewardBatch) throws -> [Float] {
-        // The distinct pairs to ask, each with the first answer that has it.
-        var pairs: [Pair] = [], slot: [Pair: Int] = [:], slots: [Int?] = []
-        var fixed: [Float?] = []
-        for (index, item) in batch.items.enumerated() {
-            let pair = Pair(reference: Self.diagnosis(item.reference), answer: Self.diagnosis(item.answer), firstAnswer: index)
-            if pair.reference.isEmpty || pair.answer.isEmpty {
-                fixed.append(pair.reference.isEmpty && pair.answer.isEmpty ? 1 : 0)
-                slots.append(nil)
-                continue
-            }
-            let known = slot[pair] ?? pairs.count
-            if known == pairs.count { slot[pair] = known; pairs.append(pair) }
-            fixed.append(nil)
-            slots.append(known)
-        }
-        let answers = pairs.isEmpty ? [] : try runBlocking { [self, pairs] in try await self.askAll(pairs) }
-        return zip(fixed, slots).map { value, slot in value ?? answers[slot!] }
-    }
-
-    /// The score in `reply`: its first integer, which must lie in 0…10 (a leading minus sign makes
-    /// it negative); nil when there is none or it is out of range.
-    public static func parseScore(_ reply: String) -> Float? {
-        guard let start = reply.firstIndex(where: { $0.isASCII && $0.isNumber }) else { return nil }
-        let digits = reply[start...].prefix { $0.isASCII && $0.isNumber }
-        if start > reply.startIndex, reply[reply.index(before: start)] == "-" { return nil }
-        guard let value = Int(digits), (0...10).contains(value) else { return nil }
-        return Float(value) / 10
-    }
-
-    /// The chat request for one pair: text only, temperature 0.
-    public func request(reference: String, answer: String) -> ChatRequest {
-        ChatRequest(model: model, messages: [.system(Self.instructions), .user(Self.question(reference: reference, answer: answer))],
-                    temperature: 0, maxTokens: maxTokens)
-    }
-
-    // MARK: - Asking
-
-    struct Pair: Hashable, Sendable {
-        var reference: String
-        var answer: String
-        var firstAnswer: Int
-
-        static func == (a: Pair, b: Pair) -> Bool { a.reference == b.reference && a.answer == b.answer }
-        func hash(into hasher: inout Hasher) { hasher.combine(reference); hasher.combine(answer) }
-    }
-
-    static func diagnosis(_ text: String) -> String {
-        DiagnosisText.of(text).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    }
-
-    /// The scores of `pairs`, in order, with at most `concurrency` requests in flight.
-    func askAll(_ pairs: [Pair]) async throws -> [Float] {
-        try await withThrowingTaskGroup(of: (Int, Float).self) { group in
-            var results = [Float](repeating: 0, count: pairs.count), next = 0
-            func start(_ index: Int) { group.addTask { (index, try await self.ask(pairs[index])) } }
-            while next < min(concurrency, pairs.count) { start(next); next += 1 }
-            while let (index, value) = try await group.next() {
-                results[index] = value
-                if next < pairs.count { start(next); next += 1 }
-            }
-            return results
-        }
-    }
-
-    func ask(_ pair: Pair) async throws -> Float {
-        let request = request(reference: pair.reference, answer: pair.answer)
-        let id = "judge-" + SHA256.hex(pair.reference + "\u{0}" + pair.answer).prefix(16)
-        let reply: String
-        do { reply = try await caller.complete(request, id: id, step: "judge").text ?? "" } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw TrainingError.judgeUnavailable(answer: pair.firstAnswer, problem: "\(error)")
-        }
-        guard let score = Self.parseScore(reply) else {
-            throw TrainingError.judgeReply(answer: pair.firstAnswer, reply: String(reply.prefix(200)))
-        }
-        return score
-    }
-
-    /// The judge `model` at `baseURL`, its API key read from the environment variable `apiKeyVariable`
-    /// (a loopback server — vLLM, Ollama — may need none) and its caller made by `makeCaller`.
-    /// Throws `TrainingError`; a missing key is `invalidConfiguration` naming `keySetting`.
-    public static func make(baseURL: String, model: String, apiKeyVariable: String, keySetting: String, cacheDirectory: URL,
-                            allowRemote: Bool, maxRequests: Int?, concurrency: Int) throws -> JudgeRelevanceReward {
-        let key: APIKey?
-        do {
-            let isLocal = URL(string: baseURL)?.host.map(Endpoint.isLoopback) ?? false
-            key = try APIKey.fromEnvironment(apiKeyVariable, required: !isLocal)
-        } catch {
-            throw TrainingError.invalidConfiguration("\(keySetting): \(error)")
-        }
-        let caller = try makeCaller(baseURL: baseURL, apiKey: key, cacheDirectory: cacheDirectory, allowRemote: allowRemote,
-                                    maxRequests: maxRequests)
-        return JudgeRelevanceReward(caller: caller, model: model, concurrency: concurrency)
-    }
-
-    /// A caller for the judge at `baseURL` (including `/v1`): responses cached in `cacheDirectory`,
-    /// the journal at `<cacheDirectory>/journal.jsonl`, and `maxRequests` / `maxTokens` counting
-    /// what earlier runs spent there. An endpoint off this machine (loopback) needs `allowRemote`:
-    /// answers and reference diagnoses are patient data. Throws `TrainingError`.
-    public static func makeCaller(baseURL: String, apiKey: APIKey?, cacheDirectory: URL, allowRemote: Bool = false,
-                                  maxRequests: Int? = nil, maxTokens: Int? = nil, timeout: TimeInterval = 120,
-                                  policy: RetryPolicy = RetryPolicy()) throws -> ChatCaller {
-        let endpoint: Endpoint
-        do { endpoint = try Endpoint(baseURL: baseURL, allowRemote: allowRemote) } catch Endpoint.Problem.remoteNotAllowed(let host) {
-            throw TrainingError.invalidConfiguration(
-                "the relevance judge at \(host) is not on this machine (loopback); allow remote endpoints explicitly "
-                    + "to send answers and reference diagnoses there")
-        } catch {
-            throw TrainingError.invalidConfiguration("relevance judge: \(error)")
-        }
-        do {
-            return try ChatCaller.resuming(endpoint: endpoint, apiKey: apiKey, cacheDirectory: cacheDirectory,
-                                           maxRequests: maxRequests, maxTokens: maxTokens, timeout: timeout, policy: policy).caller
-        } catch {
-            throw TrainingError.io(path: cacheDirectory.path, problem: "\(error)")
-        }
+        try judge.scores(batch.items.map { ($0.reference, $0.answer) })
     }
 }

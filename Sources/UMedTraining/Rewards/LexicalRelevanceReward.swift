@@ -1,8 +1,10 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// r_rel, `lexical` scorer (METHOD.md §4): token F1 between the answer's diagnosis and the
 /// reference's, as SQuAD scores answers — lower-cased runs of letters and digits, counted as
-/// multisets; F1 = 2·P·R / (P + R), over `DiagnosisText` (box spans removed, so coordinates,
+/// multisets; F1 = 2·P·R / (P + R), over `GroundedText.diagnosis` (box spans removed, so coordinates,
 /// rewarded by r_loc, do not count twice). Both empty → 1; one empty → 0.
 public struct LexicalRelevanceReward: RewardFunction {
     public var term: RewardTerm { .relevance }
@@ -15,7 +17,7 @@ public struct LexicalRelevanceReward: RewardFunction {
 
     /// Token F1 of two answers' diagnoses.
     public static func tokenF1(_ answer: String, _ reference: String) -> Double {
-        let predicted = DiagnosisText.words(of: answer), truth = DiagnosisText.words(of: reference)
+        let predicted = GroundedText(answer).diagnosisWords, truth = GroundedText(reference).diagnosisWords
         if predicted.isEmpty || truth.isEmpty { return predicted.isEmpty && truth.isEmpty ? 1 : 0 }
         var remaining: [Substring: Int] = [:]
         for token in truth { remaining[token, default: 0] += 1 }

@@ -1,6 +1,8 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
-/// r_loc (METHOD.md §4): the answer's boxes (any form `BoxTextParser` reads) matched one-to-one
+/// r_loc (METHOD.md §4): the answer's boxes (any form `GroundedText` reads in tolerant mode) matched one-to-one
 /// (Hungarian) with the ground-truth boxes, mean IoU over ground-truth boxes, an unmatched one
 /// counting 0; no parsable box → 0. A normal image scores 1 when the answer reports no abnormality
 /// ("no abnormal…") and draws no box and names no category, else 0.

@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// Attention from an answer's category tokens N (the tokens inside `<ref>…</ref>`) to the image's
 /// patch tokens, as the vision-relevance reward reads it: `weights[map][query][patch]` row-major,

@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// The three reward terms of Stage 2 (METHOD.md §4); `--set rewards=…` names them to switch terms
 /// off for ablations.

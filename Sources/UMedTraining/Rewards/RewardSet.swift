@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// The reward terms of a run (those switched on) with their weights: scores a rollout's answers
 /// term by term, totals them as the paper does (`RewardAggregation`), and summarizes both for the

@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// r_att (METHOD.md §4, our normalization): for each attention map (configured layer × head) and
 /// each category token i ∈ N, the share of its attention over the image that falls on the abnormal

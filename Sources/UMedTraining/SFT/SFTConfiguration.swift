@@ -5,19 +5,19 @@ import UMedTensor
 /// keys. Every key has a default except `output.dir`; unknown keys are errors. `validate()`
 /// checks ranges and choices that exclude each other.
 public struct SFTConfiguration: Codable, Equatable, Sendable {
-    public var model = SFTModelConfiguration()
-    public var data = SFTDataConfiguration()
+    public var model = ModelSection()
+    public var data = DataSection()
     public var training = SFTTrainingConfiguration()
-    public var lora = SFTLoRAConfiguration()
-    public var evaluation = SFTEvaluationConfiguration()
-    public var checkpoint = SFTCheckpointConfiguration()
-    public var output = SFTOutputConfiguration()
+    public var lora = LoRASection()
+    public var evaluation = EvaluationSection()
+    public var checkpoint = CheckpointSection()
+    public var output = OutputSection()
 
     public init(
-        model: SFTModelConfiguration = .init(), data: SFTDataConfiguration = .init(),
-        training: SFTTrainingConfiguration = .init(), lora: SFTLoRAConfiguration = .init(),
-        evaluation: SFTEvaluationConfiguration = .init(), checkpoint: SFTCheckpointConfiguration = .init(),
-        output: SFTOutputConfiguration = .init()
+        model: ModelSection = .init(), data: DataSection = .init(),
+        training: SFTTrainingConfiguration = .init(), lora: LoRASection = .init(),
+        evaluation: EvaluationSection = .init(), checkpoint: CheckpointSection = .init(),
+        output: OutputSection = .init()
     ) {
         self.model = model
         self.data = data

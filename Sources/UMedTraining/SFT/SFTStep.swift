@@ -1,4 +1,6 @@
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
@@ -8,7 +10,7 @@ enum SFTStep {
     /// The summed answer-token cross-entropy of `batch` and the number of tokens it sums.
     /// With `autocast`, the forward pass runs in that dtype where autocast allows (mixed precision).
     static func summedLoss(
-        model: LlavaModel, batch: SFTBatch, device: Device, autocast: DType? = nil
+        model: LlavaModel, batch: TrainingBatch, device: Device, autocast: DType? = nil
     ) throws -> (sum: Tensor, tokens: Int) {
         func run() throws -> (sum: Tensor, tokens: Int) {
             let output = try model.forward(

@@ -1,5 +1,7 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedNN
 import UMedTensor
@@ -27,41 +29,35 @@ public final class SFTTrainer {
     /// has none); without, refuses a run directory that already holds checkpoints.
     @discardableResult
     public func run(resume: Bool) throws -> RunSummary {
-        let run = try RunDirectory(url: runDirectory, keepLast: configuration.checkpoint.keepLast, resume: resume,
-                                   configurationYAML: try configuration.yaml(), onEvent: onEvent)
-        let resumeFrom = run.resumeFrom
-
-        // 1. Device, precision, seeds.
-        let device = try configuration.model.resolvedDevice()
-        let dtype = configuration.model.resolvedDType(on: device)
-        Generator.seedAll(configuration.training.seed)
+        // 1. The run directory, device, precision and seeds.
+        let training = configuration.training
+        let scaffold = try RunScaffold(
+            output: configuration.output, checkpoint: configuration.checkpoint, model: configuration.model, seed: training.seed,
+            resume: resume, configurationYAML: try configuration.yaml(), onEvent: onEvent)
+        let run = scaffold.run, device = scaffold.device
 
         // 2. Data and the model it trains.
-        let data = try SFTData(configuration: configuration)
-        let start = try SFTStartPoint.make(configuration, runDirectory: runDirectory, dtype: dtype, device: device,
-                                           texts: { try data.tokenizerTexts(configuration: self.configuration, chatFormat: $0) })
-        let model = start.model
-        let builder = start.exampleBuilder(configuration.data)
-        let padTokenId = start.padTokenId
-        let training = configuration.training
+        let data = try RunData(data: configuration.data, maxSteps: training.maxSteps,
+                               samplesPerStep: training.batchSize * training.gradientAccumulation)
+        let bundle = try ModelBundle.make(configuration, runDirectory: runDirectory, dtype: scaffold.dtype, device: device,
+                                          texts: { try data.tokenizerTexts(chatFormat: $0, system: self.configuration.data.systemPrompt) })
+        let model = bundle.model
+        let processor = bundle.processor(maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
+        let padTokenId = bundle.padTokenId
         let microBatches = training.gradientAccumulation
-        let loader = SFTLoader(
-            source: data.train, builder: builder, batchSize: training.batchSize, seed: training.seed,
+        let loader = ExampleLoader(
+            source: data.train, processor: processor, batchSize: training.batchSize, seed: training.seed,
             shuffle: data.shufflesTraining, augmentation: configuration.data.augmentation.boxAugmentation,
             padTokenId: padTokenId)
-        let totalSteps = try data.totalSteps(configuration: configuration, batchesPerEpoch: loader.batchesPerEpoch)
+        let totalSteps = try training.totalSteps(trainingSamples: data.train.count, batchesPerEpoch: loader.batchesPerEpoch)
 
-        // 3. What trains: the listed parts; with LoRA, adapters on every target layer (PEFT's
-        // matching, over the whole model) and the decoder through its adapters alone.
-        let adapted = try model.prepareTraining(parts: Set(training.trainable), lora: configuration.lora, seed: training.seed)
-        if configuration.model.gradientCheckpointing { model.useGradientCheckpointing() }
-        let autocast = model.prepareMixedPrecision(dtype)
-        model.train()
+        // 3. What trains, and its optimizer and schedule.
+        let prepared = try scaffold.prepare(model, parts: Set(training.trainable), lora: configuration.lora,
+                                            gradientCheckpointing: configuration.model.gradientCheckpointing)
+        let autocast = prepared.autocast
         let groups = model.parameterGroups(weightDecay: training.weightDecay) { training.learningRate(for: $0) }
         let optimizer = AdamW(groups: groups.map(\.1))
         let schedule = training.schedule(totalSteps: totalSteps)
-        let trainableCount = model.trainableParameters().reduce(0) { $0 + $1.count }
-        let trainedNames = Set(model.namedParameters().filter { $0.1.isTrainable }.map(\.0))
         // Stage 1a (LLaVA's alignment idea): for the first `alignment_steps` only the vision tower
         // and projector learn; the decoder's trainable parameters take no gradient.
         let decoderTrainable = model.languageModel.trainableParameters()
@@ -69,28 +65,13 @@ public final class SFTTrainer {
             for parameter in decoderTrainable where parameter.isFrozen == isOn { parameter.isFrozen = !isOn }
         }
 
-        // 4. Resume: weights, optimizer, RNG and data position of the newest checkpoint.
-        var state = TrainingState(step: 0, dataPosition: DataPosition(epoch: 0, offset: 0), samplesSeen: 0,
-                                  tokensSeen: 0, elapsedSeconds: 0, configurationHash: nil)
-        if let checkpoint = resumeFrom {
-            state = try SFTCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: trainedNames)
-            loader.position = state.dataPosition
-        }
-        try run.openMetrics(resumedAtStep: state.step)
+        // 4. Resume, the start event, validation and checkpoints.
+        var state = try scaffold.begin(model: model, prepared: prepared, optimizer: optimizer, loader: loader,
+                                       totalSteps: totalSteps, lora: configuration.lora)
         let emit = run.emit
-        try emit(.started(RunStart(
-            runDirectory: runDirectory.path, totalSteps: totalSteps, trainableParameters: trainableCount,
-            totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
-            resumedFromStep: resumeFrom == nil ? nil : state.step)))
-        if !adapted.isEmpty { try emit(.warning("LoRA on \(adapted.count) layers (\(configuration.lora.targetModules.joined(separator: ", ")))")) }
-
-        let evaluator = SFTEvaluator(
-            source: data.validation, builder: builder, batchSize: training.batchSize,
-            lossBatches: configuration.evaluation.batches, generatedItems: configuration.evaluation.generate,
-            maxNewTokens: configuration.evaluation.maxNewTokens, padTokenId: padTokenId,
-            eosTokenIds: start.eosTokenIds,
-            seed: training.seed, autocast: autocast)
-        let saver = SFTCheckpoint(start: start, lora: configuration.lora, store: run.store, trainedNames: trainedNames)
+        let evaluator = scaffold.evaluator(data: data, processor: processor, bundle: bundle, batchSize: training.batchSize,
+                                           evaluation: configuration.evaluation, autocast: autocast)
+        let saver = scaffold.saver(bundle: bundle, lora: configuration.lora, prepared: prepared)
 
         // 5. The loop: accumulate, clip, step; evaluation, checkpoints and the end as `RunDirectory.loop`.
         var truncatedReported = loader.truncatedCount
@@ -106,7 +87,7 @@ public final class SFTTrainer {
                 let step = state.step
                 if training.alignmentSteps > 0 { setDecoderLearning(step >= training.alignmentSteps) }
                 schedule.apply(to: optimizer, step: step)
-                var batches: [SFTBatch] = []
+                var batches: [TrainingBatch] = []
                 for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
                 let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
                 var lossSum = 0.0
@@ -142,7 +123,7 @@ public final class SFTTrainer {
                 (windowStart, windowTokens, windowSamples) = (clock.now, 0, 0)
                 return metrics
             },
-            evaluate: { try evaluator.evaluate(model: model, tokenizer: start.tokenizer, step: $0, device: device) },
+            evaluate: { try evaluator.evaluate(model: model, tokenizer: bundle.tokenizer, step: $0, device: device) },
             saveCheckpoint: { try saver.save(state: $0, model: model, optimizer: optimizer) },
             exportModel: { try saver.exportFinal(model: model, to: $0) })
     }

@@ -11,7 +11,7 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
     public var batchSize = 8
     public var gradientAccumulation = 1
     /// Each batch runs as up to this many micro-batches of similar length (the same gradient for
-    /// fewer padded tokens; `SFTBatch.groupedByLength`); 1 runs it whole.
+    /// fewer padded tokens; `TrainingBatch.groupedByLength`); 1 runs it whole.
     public var lengthGroups = 1
     public var learningRate = 2e-5
     /// Per-part learning rates replacing `learning_rate` for that part.
@@ -149,6 +149,19 @@ public struct SFTTrainingConfiguration: Codable, Equatable, Sendable {
 }
 
 /// `training.schedule`: the learning-rate curve after warmup.
+extension SFTTrainingConfiguration {
+    /// Optimizer steps of the run: `max_steps`, else `epochs` × batches per epoch / accumulation.
+    func totalSteps(trainingSamples: Int, batchesPerEpoch: Int) throws -> Int {
+        if let maxSteps { return maxSteps }
+        let steps = (epochs ?? 1) * batchesPerEpoch / gradientAccumulation
+        guard steps > 0 else {
+            throw TrainingError.noTrainingData(
+                "\(trainingSamples) training samples make no full step of batch_size \(batchSize) × gradient_accumulation \(gradientAccumulation)")
+        }
+        return steps
+    }
+}
+
 public enum SFTSchedule: String, Codable, CaseIterable, Sendable {
     case cosine, linear, constant
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed bench builder`: the MAU builder's OpenAI path (client, cache, journal, retries, budget,
 /// output — the code `umed mau build --generator openai` runs) against an instant chat-completions

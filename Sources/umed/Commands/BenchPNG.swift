@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed bench png`: PNG decode rate through ImageCodec (libpng) for 8-bit gray, 8-bit RGB and
 /// 16-bit gray images, one thread, from bytes already in memory. The images are phantoms (so they

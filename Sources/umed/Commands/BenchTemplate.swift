@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed bench template`: the template MAU build rate with the visual prompt, one thread, in
 /// memory: per record the template generator's sample (as a JSON line) plus the visual prompt the

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed bench tokenizer`: single-threaded encoding throughput over a corpus, line by line.
 /// bench/peer_tokenizer.py measures the tokenizers library on the same corpus.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 
 /// `umed embed`: sentence embeddings as JSON, with all-MiniLM-L6-v2 from the installed

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedEval
 import UMedTensor
 import UMedTraining
@@ -56,7 +58,7 @@ struct Eval: ParsableCommand {
         guard (judgeBaseUrl == nil) == (judgeModel == nil) else { throw ValidationError("--judge-base-url and --judge-model go together") }
         guard columns == "auto" || TableGrouping(rawValue: columns) != nil else { throw ValidationError("--columns must be auto, source or modality") }
         guard split == "all" || Split(rawValue: split) != nil else { throw ValidationError("--split must be train, val, test or all") }
-        guard SFTPrecision(rawValue: dtype) != nil else { throw ValidationError("--dtype must be auto, float32 or bfloat16") }
+        guard ModelPrecision(rawValue: dtype) != nil else { throw ValidationError("--dtype must be auto, float32 or bfloat16") }
     }
 
     func run() throws {
@@ -74,7 +76,7 @@ struct Eval: ParsableCommand {
         run.synonyms = try Self.loadSynonyms(synonyms)
         run.tokenizer = tokenizer.map { URL(fileURLWithPath: $0, isDirectory: true) }
         run.chatFormat = try chatFormat.map { try ChatFormat(name: $0) }
-        let configuration = SFTModelConfiguration(dtype: SFTPrecision(rawValue: dtype)!, device: device)
+        let configuration = ModelSection(dtype: ModelPrecision(rawValue: dtype)!, device: device)
         run.device = try configuration.resolvedDevice()
         run.dtype = configuration.resolvedDType(on: run.device)
         if let judgeBaseUrl, let judgeModel {

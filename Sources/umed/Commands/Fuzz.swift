@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 extension FuzzTarget: ExpressibleByArgument {}
 
@@ -29,7 +31,7 @@ struct Fuzz: ParsableCommand {
     var seed: UInt64 = 1
 
     /// The test fixture images (in the checkout umed was built in) that seed png and jpeg.
-    static let fixtureImages = "Tests/UMedDataTests/Fixtures/images"
+    static let fixtureImages = "Tests/UMedTestSupport/Fixtures/images"
 
     @Option(help: "A folder of seed inputs (default: the checkout's \(Fuzz.fixtureImages) for png and jpeg, none for the others).")
     var seeds: String?

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedModels
 import UMedTensor
 
@@ -40,28 +42,19 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let directory = URL(fileURLWithPath: model)
-        guard case .llava(let llava) = try PretrainedModel.load(
-            from: directory, visionTower: visionTower.map { URL(fileURLWithPath: $0) })
-        else { throw CommandFailure(.badInput, "\(model) is a text-only model; umed generate needs a vision-language model") }
-        let tokenizer = try Tokenizer(directory: directory)
+        let bundle = try ModelBundle.load(
+            URL(fileURLWithPath: model), chatFormat: try chatFormat.map { try ChatFormat(name: $0) },
+            visionTower: visionTower.map { URL(fileURLWithPath: $0) })
         let source = try Image(contentsOf: URL(fileURLWithPath: image))
-        let processor = VisionLanguageProcessor(
-            tokenizer: tokenizer, imageProcessor: try imageProcessor(for: llava, in: directory),
-            chatFormat: try chatFormat.map { try ChatFormat(name: $0) } ?? ChatFormat.detect(checkpoint: directory),
-            imageTokenIndex: llava.configuration.imageTokenIndex, imageTokensPerImage: llava.imageTokenCount)
-        let inputs = try processor.inputs(question: prompt, image: source)
-        let eos = [tokenizer.eosTokenID, llava.configuration.text.eosTokenIds.first].compactMap { $0 }
-        let generation = temperature == 0
-            ? GenerationConfiguration.greedy(maxNewTokens: maxNewTokens, eosTokenIds: eos)
-            : GenerationConfiguration.sampling(maxNewTokens: maxNewTokens, temperature: temperature, topP: topP,
-                                               seed: seed, eosTokenIds: eos)
-        let result = try llava.generate(
-            inputIds: Tensor(inputs.inputIds, shape: [1, inputs.inputIds.count]), pixelValues: inputs.pixelValues,
-            configuration: generation)
-        let sequence = result.sequences[0]
-        let text = tokenizer.decode(sequence.tokens, skipSpecialTokens: true).trimmingCharacters(in: .whitespacesAndNewlines)
-        let boxes = BoxText.boxes(in: text, imageWidth: source.width, imageHeight: source.height)
+        // The one processor and answer generator `umed eval` and training use: the same ids,
+        // pixels, stop tokens and decoding for the same question.
+        let prompt = try bundle.processor().prompt(question: prompt, image: source)
+        let generator = bundle.answerGenerator(maxNewTokens: maxNewTokens, temperature: temperature, topP: topP, seed: seed,
+                                               device: .cpu)
+        guard let (text, sequence) = try generator.answer([prompt], model: bundle.model).first else {
+            throw CommandFailure(.backend, "the model returned no answer")
+        }
+        let boxes = GroundedText(text).pixelBoxes(imageSize: ImageSize(width: source.width, height: source.height))
         if let draw {
             try source.annotated(boxes, minimumSide: drawMinSide).write(to: URL(fileURLWithPath: draw))
         }
@@ -74,15 +67,5 @@ struct Generate: ParsableCommand {
         } else {
             print(text)
         }
-    }
-
-    /// preprocessor_config.json beside the model, else LLaVA-1.5's CLIP steps at the tower's size
-    /// (padded to a square when the checkpoint says so).
-    private func imageProcessor(for llava: LlavaModel, in directory: URL) throws -> ImageProcessor {
-        let file = directory.appendingPathComponent("preprocessor_config.json")
-        if FileManager.default.fileExists(atPath: file.path) { return try ImageProcessor(contentsOf: file) }
-        var configuration = ImageProcessorConfiguration.clip(resolution: llava.visionTower.imageSize)
-        configuration.doPad = llava.configuration.padsImagesToSquare
-        return ImageProcessor(configuration: configuration)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// Who writes the answers' narrative.
 enum AnswerGeneratorKind: String, ExpressibleByArgument, CaseIterable {

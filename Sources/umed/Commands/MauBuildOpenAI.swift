@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// The options of `umed mau build --generator openai`.
 struct OpenAIOptions: ParsableArguments {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed mau draw`: one record's image with its ground-truth boxes and category labels.
 struct MauDraw: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed mau stats`: counts per source, category, split and modality; box-size histogram.
 struct MauStats: ParsableCommand {

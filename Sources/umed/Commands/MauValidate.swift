@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed mau validate`: schema, boxes, answer/ground-truth agreement and images of a MAU file.
 struct MauValidate: ParsableCommand {

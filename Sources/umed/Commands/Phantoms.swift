@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed phantoms`: synthetic images with lesions at known boxes, their records and MAU samples.
 struct Phantoms: ParsableCommand {

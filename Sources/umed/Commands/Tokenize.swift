@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 
 /// `umed tokenize`: token ids of a text (or the text of ids) as JSON, with a tokenizer.json.
 struct Tokenize: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
 import UMedEval
 import UMedModels
 import UMedNN
@@ -57,29 +59,23 @@ enum ExitStatus: Int32, CaseIterable {
         }
         switch error {
         case let error as CommandFailure: self = error.status
-        case is Resources.Missing: self = .missingInput
         case let error as TrainingError:
             switch error {
             case .located(_, _, _, let inner): self = ExitStatus(classifying: inner)
             case .unreadable(let file, _): self = missingOr(file)
             case .runDirectoryInUse, .io: self = .cannotWrite
-            case .missingAttention, .malformedAttention, .missingHiddenStates, .imageTokensNotAligned: self = .backend
-            case .judgeUnavailable: self = .stoppedEarly
+            case .missingAttention, .malformedAttention, .missingHiddenStates: self = .backend
             default: self = .badInput
             }
-        case let error as RecordError:
+        case let error as DataError:
             switch error {
-            case .invalidLine: self = .badInput
-            case .unreadable(let file, _): self = missingOr(file)
-            case .unwritable: self = .cannotWrite
-            }
-        case let error as ImageError:
-            switch error {
-            case .unreadable(let file, _): self = missingOr(file)
-            case .writeFailed: self = .cannotWrite
+            case .unreadable(let file, _), .imageUnreadable(let file, _): self = missingOr(file)
+            case .missingInput: self = .missingInput
+            case .unwritable, .imageWriteFailed: self = .cannotWrite
+            case .judgeUnavailable, .requestFailed, .billedFailure, .budgetExhausted: self = .stoppedEarly
             default: self = .badInput
             }
-        case let error as ModelLoadingError:
+        case let error as ModelError:
             switch error {
             case .missingFile, .modelNotFound: self = .missingInput
             case .unwritableCheckpoint: self = .cannotWrite
@@ -99,16 +95,16 @@ enum ExitStatus: Int32, CaseIterable {
             case .invalidSafetensors: self = .badInput
             case .io(let file, _): self = missingOr(file)
             }
-        case let error as ImportError:
+        case let error as PipelineError:
             switch error {
-            case .missingInput: self = .missingInput
-            case .unreadableInput: self = .badInput
+            case .imageTokensNotAligned: self = .backend
+            case .invalidProcessorConfiguration(let file, _): self = missingOr(file)
+            default: self = .badInput
             }
-        case let error as TokenizerError:
+        case let error as TextError:
             if case .unreadableFile(let file, _) = error { self = missingOr(file) } else { self = .badInput }
-        case is NNError, is CollationError, is ChatFormatError, is BoxValidationError, is TokenizerBuilderError, is GenerationError:
+        case is NNError:
             self = .badInput
-        case is Budget.Exhausted, is RequestFailure, is BilledFailure: self = .stoppedEarly
         case let error as CocoaError where [.fileNoSuchFile, .fileReadNoSuchFile].contains(error.code): self = .missingInput
         case let error as CocoaError where error.code.rawValue >= 640 && error.code.rawValue < 700: self = .cannotWrite
         default: self = .failure

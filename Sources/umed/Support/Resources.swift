@@ -9,12 +9,11 @@ import Foundation
 enum Resources {
     static let variable = "UMED_RESOURCES"
 
-    struct Missing: Error, CustomStringConvertible {
-        let searched: [String]
-        var description: String {
-            "UMed's resources (configs/ with templates/ and synonyms/) not found; searched: \(searched.joined(separator: ", ")). "
-                + "Set \(Resources.variable) to the folder holding configs/, or install with `make install PREFIX=…`."
-        }
+    /// The failure when no folder holds UMed's resources (exit status: missing input).
+    static func missing(searched: [String]) -> CommandFailure {
+        CommandFailure(.missingInput, "UMed's resources (configs/ with templates/ and synonyms/) not found; searched: "
+            + "\(searched.joined(separator: ", ")). Set \(Resources.variable) to the folder holding configs/, or install with "
+            + "`make install PREFIX=…`.")
     }
 
     /// The `configs/` folder.
@@ -23,7 +22,7 @@ enum Resources {
                         currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
         if let explicit = environment[variable], !explicit.isEmpty {
             let folder = URL(fileURLWithPath: explicit, isDirectory: true).appendingPathComponent("configs")
-            guard holdsResources(folder) else { throw Missing(searched: [folder.path]) }
+            guard holdsResources(folder) else { throw missing(searched: [folder.path]) }
             return folder
         }
         var candidates: [URL] = []
@@ -32,7 +31,7 @@ enum Resources {
         }
         if let checkout = checkout(executable: executable) { candidates.append(checkout.appendingPathComponent("configs")) }
         candidates.append(currentDirectory.appendingPathComponent("configs"))
-        guard let found = candidates.first(where: holdsResources) else { throw Missing(searched: candidates.map(\.path)) }
+        guard let found = candidates.first(where: holdsResources) else { throw missing(searched: candidates.map(\.path)) }
         return found
     }
 

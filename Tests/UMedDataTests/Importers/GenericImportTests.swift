@@ -1,5 +1,8 @@
 import Foundation
 @testable import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 final class GenericImportTests: XCTestCase {

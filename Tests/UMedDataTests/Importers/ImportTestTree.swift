@@ -1,5 +1,8 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 /// A temporary dataset folder written by a test, removed when the test ends.

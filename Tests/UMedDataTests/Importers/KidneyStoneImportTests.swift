@@ -1,5 +1,8 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 final class KidneyStoneImportTests: XCTestCase {

@@ -1,5 +1,8 @@
 import Foundation
 import UMedData
+import UMedPipeline
+import UMedText
+import UMedTestSupport
 import XCTest
 
 /// Importers on mutated annotation files: rows may be skipped, nothing may crash or throw.

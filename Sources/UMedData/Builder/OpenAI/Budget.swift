@@ -3,10 +3,6 @@
 /// journal). A request is refused once a limit is reached; requests already in flight may
 /// overshoot the token limit by their own usage.
 public actor Budget {
-    public struct Exhausted: Error, Equatable, Sendable, CustomStringConvertible {
-        public var description: String
-    }
-
     public let maxRequests: Int?
     public let maxTokens: Int?
     public private(set) var requests: Int
@@ -19,13 +15,13 @@ public actor Budget {
         tokens = spentTokens
     }
 
-    /// Takes one request from the budget, or throws `Exhausted`.
+    /// Takes one request from the budget, or throws `DataError.budgetExhausted`.
     public func reserveRequest() throws {
         if let maxTokens, tokens >= maxTokens {
-            throw Exhausted(description: "the token budget is spent (\(tokens) of --max-tokens-total \(maxTokens))")
+            throw DataError.budgetExhausted( "the token budget is spent (\(tokens) of --max-tokens-total \(maxTokens))")
         }
         if let maxRequests, requests >= maxRequests {
-            throw Exhausted(description: "the request budget is spent (\(requests) of --max-requests \(maxRequests))")
+            throw DataError.budgetExhausted( "the request budget is spent (\(requests) of --max-requests \(maxRequests))")
         }
         requests += 1
     }

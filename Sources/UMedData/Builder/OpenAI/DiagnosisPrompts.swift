@@ -59,7 +59,7 @@ public struct DiagnosisPrompts: Equatable, Sendable {
             let url = directory.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             let text = try DiagnosisPrompts.text(of: url)
-            guard !text.isEmpty else { throw RecordError.unreadable(file: url.path, problem: "the prompt file is empty") }
+            guard !text.isEmpty else { throw DataError.unreadable(file: url.path, problem: "the prompt file is empty") }
             prompts[keyPath: field] = text
             overridden = true
         }
@@ -75,7 +75,7 @@ public struct DiagnosisPrompts: Equatable, Sendable {
 
     private static func text(of url: URL) throws -> String {
         do { return try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
-            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unreadable(file: url.path, problem: error.localizedDescription)
         }
     }
 
@@ -97,10 +97,6 @@ public struct DiagnosisPrompts: Equatable, Sendable {
 /// to the record's categories case-insensitively, otherwise taken in order. Boxes and categories
 /// in the reply are never used (the assembler takes them from ground truth).
 public enum NarrativeParser {
-    public struct Failure: Error, CustomStringConvertible, Equatable {
-        public var description: String
-    }
-
     public static func parse(_ reply: String, for record: Record) throws -> AnswerNarrative {
         var detection: String?
         var localizations: [String] = []
@@ -121,9 +117,11 @@ public enum NarrativeParser {
             } else if lower.hasPrefix("recognition") {
                 var name = label.dropFirst("recognition".count).trimmingCharacters(in: CharacterSet(charactersIn: " ()[]0123456789."))
                 var text = body
-                if name.isEmpty, let open = text.range(of: "<ref>"), let close = text.range(of: "</ref>"), open.upperBound <= close.lowerBound {
-                    name = String(text[open.upperBound..<close.lowerBound])
-                    text.removeSubrange(open.lowerBound..<close.upperBound)
+                if name.isEmpty, let reference = GroundedText(text).references.first {
+                    name = reference.category
+                    var bytes = Array(text.utf8)
+                    bytes.removeSubrange(reference.utf8Range)
+                    text = String(decoding: bytes, as: UTF8.self)
                 }
                 if let category = categories.first(where: { $0.lowercased() == name.lowercased() }) {
                     recognitions[category] = text.trimmingCharacters(in: .whitespaces)
@@ -133,13 +131,13 @@ public enum NarrativeParser {
             }
         }
         guard let detection, !detection.isEmpty else {
-            throw Failure(description: "the model's reply has no \"Detection:\" line")
+            throw DataError.unusableReply( "the model's reply has no \"Detection:\" line")
         }
         for category in categories where recognitions[category] == nil && !unnamed.isEmpty {
             recognitions[category] = unnamed.removeFirst()
         }
         if localizations.count < record.findings.count || categories.contains(where: { recognitions[$0] == nil }) {
-            throw Failure(description: "the model's reply has \(localizations.count) Localization lines for "
+            throw DataError.unusableReply( "the model's reply has \(localizations.count) Localization lines for "
                           + "\(record.findings.count) findings and Recognition for \(recognitions.count) of \(categories.count) categories")
         }
         return AnswerNarrative(detection: detection, localizations: Array(localizations.prefix(record.findings.count)),

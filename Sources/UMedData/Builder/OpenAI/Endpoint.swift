@@ -4,20 +4,6 @@ import Foundation
 /// loopback interface (localhost, 127.0.0.0/8, ::1) is refused unless the user allows remote
 /// endpoints explicitly. `host` is what the CLI prints before sending anything.
 public struct Endpoint: Sendable, Equatable {
-    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
-        case invalidURL(String)
-        case remoteNotAllowed(host: String)
-
-        public var description: String {
-            switch self {
-            case .invalidURL(let url): return "the base URL \(url) is not an http(s) URL with a host"
-            case .remoteNotAllowed(let host):
-                return "refusing to send images to \(host), which is not this machine (loopback); pass --allow-remote "
-                    + "to send patient images to a remote endpoint"
-            }
-        }
-    }
-
     public let baseURL: String
     public let host: String
     public let isLoopback: Bool
@@ -27,11 +13,11 @@ public struct Endpoint: Sendable, Equatable {
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
               ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty,
               components.user == nil, components.password == nil
-        else { throw Problem.invalidURL(baseURL) }
+        else { throw DataError.invalidEndpoint(url: baseURL) }
         self.baseURL = trimmed
         self.host = host
         isLoopback = Endpoint.isLoopback(host)
-        if !isLoopback && !allowRemote { throw Problem.remoteNotAllowed(host: host) }
+        if !isLoopback && !allowRemote { throw DataError.remoteNotAllowed(host: host) }
     }
 
     /// `<base>/chat/completions` (the base URL includes `/v1` as OpenAI's clients expect).
@@ -48,18 +34,13 @@ public struct Endpoint: Sendable, Equatable {
 /// The API key, read from an environment variable and never shown: its description is redacted,
 /// and `redact` removes it from any text (server bodies, error messages) before it is logged.
 public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    public struct Missing: Error, Equatable, CustomStringConvertible {
-        public var variable: String
-        public var description: String { "the environment variable \(variable) (--api-key-env) is not set or empty" }
-    }
-
     let value: String
 
     /// The key in `variable`; `required: false` allows keyless local servers (Ollama, vLLM).
     public static func fromEnvironment(_ variable: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                                        required: Bool = true) throws -> APIKey? {
         guard let value = environment[variable], !value.isEmpty else {
-            if required { throw Missing(variable: variable) }
+            if required { throw DataError.missingAPIKey(variable: variable) }
             return nil
         }
         return APIKey(value: value)

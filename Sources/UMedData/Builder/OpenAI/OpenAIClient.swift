@@ -22,10 +22,10 @@ public final class OpenAIClient: Sendable {
         http = httpClient
     }
 
-    /// One attempt; throws `RequestFailure`, or `BilledFailure` when the failed reply reported usage.
+    /// One attempt; throws `DataError.requestFailed`, or `.billedFailure` when the failed reply reported usage.
     public func send(_ request: ChatRequest) async throws -> ChatResponse {
         let body: Data
-        do { body = try request.body() } catch { throw RequestFailure.malformed("cannot encode the request: \(error)") }
+        do { body = try request.body() } catch { throw DataError.requestFailed(.malformed("cannot encode the request: \(error)")) }
         var http = HTTPClientRequest(url: endpoint.chatCompletionsURL)
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "application/json")
@@ -41,11 +41,11 @@ public final class OpenAIClient: Sendable {
                     let data = Data(bytes.readableBytesView)
                     guard (200..<300).contains(Int(response.status.code)) else {
                         let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.parseRetryAfter($0) }
-                        throw BilledFailure.failure(.http(status: Int(response.status.code), retryAfter: retryAfter,
+                        throw DataError.failure(.http(status: Int(response.status.code), retryAfter: retryAfter,
                                                           body: String(decoding: data.prefix(300), as: UTF8.self)), body: data)
                     }
                     do { return try ChatResponse.decode(data) } catch {
-                        throw BilledFailure.failure(.malformed("\(data.count) bytes that are not a chat completion"), body: data)
+                        throw DataError.failure(.malformed("\(data.count) bytes that are not a chat completion"), body: data)
                     }
                 }
                 group.addTask {
@@ -59,24 +59,24 @@ public final class OpenAIClient: Sendable {
                 group.cancelAll()
                 do {
                     if let late = try await group.next(), let response = late { return response }
-                } catch let billed as BilledFailure {
-                    throw BilledFailure(failure: .timeout, usage: billed.usage)
+                } catch DataError.billedFailure(_, let usage) {
+                    throw DataError.billedFailure(.timeout, usage: usage)
                 } catch {}
-                throw RequestFailure.timeout
+                throw DataError.requestFailed(.timeout)
             }
-        } catch let failure as RequestFailure {
-            throw redacted(failure)
-        } catch let billed as BilledFailure {
-            throw BilledFailure(failure: redacted(billed.failure), usage: billed.usage)
+        } catch DataError.requestFailed(let failure) {
+            throw DataError.requestFailed(redacted(failure))
+        } catch DataError.billedFailure(let failure, let usage) {
+            throw DataError.billedFailure(redacted(failure), usage: usage)
         } catch let error as HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: throw RequestFailure.timeout
-            default: throw RequestFailure.connection(redact("\(error)"))
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: throw DataError.requestFailed(.timeout)
+            default: throw DataError.requestFailed(.connection(redact("\(error)")))
             }
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw RequestFailure.connection(redact("\(error)"))
+            throw DataError.requestFailed(.connection(redact("\(error)")))
         }
     }
 
@@ -92,27 +92,18 @@ public final class OpenAIClient: Sendable {
     }
 }
 
-/// A failed attempt whose reply still reported token usage — an error body with a `usage` block,
-/// a 2xx body with usage but no message, such a reply arriving as the timeout fired — so the tokens
-/// were billed and count toward `--max-tokens-total`. `ChatCaller` records the usage and goes on
-/// with `failure`.
-public struct BilledFailure: Error, Equatable, Sendable, CustomStringConvertible {
-    public var failure: RequestFailure
-    public var usage: TokenUsage
-
-    public init(failure: RequestFailure, usage: TokenUsage) {
-        self.failure = failure
-        self.usage = usage
-    }
-
-    /// `failure` with the usage block of `body` when it has one, else plain `failure`.
-    static func failure(_ failure: RequestFailure, body: Data) -> Error {
+extension DataError {
+    /// `failure` with the usage block of `body` when it has one (`billedFailure`: a failed attempt
+    /// whose reply still reported token usage — an error body with a `usage` block, a 2xx body
+    /// with usage but no message — so the tokens were billed and count toward
+    /// `--max-tokens-total`), else plain `requestFailed`.
+    static func failure(_ failure: RequestFailure, body: Data) -> DataError {
         struct Envelope: Decodable { var usage: TokenUsage? }
-        guard let usage = (try? JSONDecoder().decode(Envelope.self, from: body))?.usage, usage.totalTokens > 0 else { return failure }
-        return BilledFailure(failure: failure, usage: usage)
+        guard let usage = (try? JSONDecoder().decode(Envelope.self, from: body))?.usage, usage.totalTokens > 0 else {
+            return .requestFailed(failure)
+        }
+        return .billedFailure(failure, usage: usage)
     }
-
-    public var description: String { "\(failure) (\(usage.totalTokens) tokens billed)" }
 }
 
 /// A chat-completions call that survives the real world: answered from the content-addressed cache
@@ -136,7 +127,7 @@ public struct ChatCaller: Sendable {
         self.seed = seed
     }
 
-    /// The response to `request` for sample `id`; throws the last `RequestFailure`, `Budget.Exhausted`
+    /// The response to `request` for sample `id`; throws the last `DataError.requestFailed`, `.budgetExhausted`
     /// or a journal/cache write error.
     public func complete(_ request: ChatRequest, id: String, step: String) async throws -> ChatResponse {
         let key = request.cacheKey
@@ -158,15 +149,15 @@ public struct ChatCaller: Sendable {
                 try cache.store(response, for: key)
                 try await journal.append(JournalEntry(id: id, step: step, event: .paid, key: key, attempt: attempt, usage: response.usage))
                 return response
-            } catch let error as RequestFailure {
+            } catch DataError.requestFailed(let error) {
                 (failure, usage) = (error, nil)
-            } catch let billed as BilledFailure {
-                (failure, usage) = (billed.failure, billed.usage)
-                await budget.record(billed.usage)
+            } catch DataError.billedFailure(let error, let billed) {
+                (failure, usage) = (error, billed)
+                await budget.record(billed)
             }
             try await journal.append(JournalEntry(id: id, step: step, event: .failed, key: key, attempt: attempt,
                                                   usage: usage, error: failure.description))
-            guard policy.shouldRetry(failure, attempt: attempt) else { throw failure }
+            guard policy.shouldRetry(failure, attempt: attempt) else { throw DataError.requestFailed(failure) }
             let delay = policy.delay(after: attempt, failure: failure, using: &rng)
             try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
         }

@@ -115,14 +115,14 @@ public struct OpenAIMAUBuilder: Sendable {
                         try await writer.append(sample)
                         try await caller.journal.append(JournalEntry(id: record.id, step: "sample", event: .done))
                         return .built(sample)
-                    } catch let exhausted as Budget.Exhausted {
-                        return .stop(record.id, exhausted.description)
-                    } catch let failure as RequestFailure where !failure.isRetryable {
+                    } catch DataError.budgetExhausted(let problem) {
+                        return .stop(record.id, problem)
+                    } catch DataError.requestFailed(let failure) where !failure.isRetryable {
                         return .stop(record.id, "the endpoint refused the request: \(failure)")
-                    } catch let failure as RequestFailure {
+                    } catch DataError.requestFailed(let failure) {
                         return .skipped(record.id, "gave up after retries: \(failure)")
-                    } catch let failure as NarrativeParser.Failure {
-                        return .skipped(record.id, failure.description)
+                    } catch DataError.unusableReply(let problem) {
+                        return .skipped(record.id, problem)
                     }
                 }
             }

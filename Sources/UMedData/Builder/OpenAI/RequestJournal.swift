@@ -58,7 +58,7 @@ public final class RequestJournal: Sendable {
     public static func entries(at url: URL) throws -> [JournalEntry] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let decoder = JSONDecoder()
-        guard let data = try? Data(contentsOf: url) else { throw RecordError.unreadable(file: url.path, problem: "cannot read") }
+        guard let data = try? Data(contentsOf: url) else { throw DataError.unreadable(file: url.path, problem: "cannot read") }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(JournalEntry.self, from: Data($0)) }
     }
 

@@ -10,7 +10,7 @@ public struct ResponseCache: Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw RecordError.unwritable(file: directory.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: directory.path, problem: error.localizedDescription)
         }
     }
 
@@ -32,7 +32,7 @@ public struct ResponseCache: Sendable {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try encoder.encode(response).write(to: target, options: .atomic)
         } catch {
-            throw RecordError.unwritable(file: target.path, problem: error.localizedDescription)
+            throw DataError.unwritable(file: target.path, problem: error.localizedDescription)
         }
     }
 

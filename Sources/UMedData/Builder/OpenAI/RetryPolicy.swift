@@ -1,7 +1,7 @@
 import Foundation
 
-/// Why one HTTP attempt failed.
-public enum RequestFailure: Error, Equatable, Sendable, CustomStringConvertible {
+/// Why one HTTP attempt failed (`DataError.requestFailed`).
+public enum RequestFailure: Equatable, Sendable, CustomStringConvertible {
     /// A non-2xx status, with the Retry-After delay if the server sent one and a short excerpt of
     /// the body (already redacted).
     case http(status: Int, retryAfter: TimeInterval?, body: String)

@@ -30,7 +30,7 @@ public struct VisualPrompt: Sendable, Equatable {
             let box = finding.box
             let pixels = [box.x1, box.y1, box.x2, box.y2].map { format($0) }
             return "\(index + 1). \(finding.category): "
-                + BoxText.format(box, imageWidth: record.width, imageHeight: record.height)
+                + GroundedText.box(box, imageWidth: record.width, imageHeight: record.height)
                 + " on a 0-1000 grid (x by width, y by height); in pixels x1=\(pixels[0]), y1=\(pixels[1]), "
                 + "x2=\(pixels[2]), y2=\(pixels[3]) of the \(record.width)x\(record.height) image"
         }.joined(separator: "\n")

@@ -44,7 +44,7 @@ public struct PromptTemplates: Equatable, Sendable {
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             let lines = try PromptTemplates.lines(of: url)
             guard !lines.isEmpty else {
-                throw RecordError.unreadable(file: url.path, problem: "a template file needs at least one template line")
+                throw DataError.unreadable(file: url.path, problem: "a template file needs at least one template line")
             }
             templates[keyPath: field] = lines
             overridden = true
@@ -62,14 +62,14 @@ public struct PromptTemplates: Equatable, Sendable {
     static func requireDirectory(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RecordError.unreadable(file: url.path, problem: "no such template directory")
+            throw DataError.unreadable(file: url.path, problem: "no such template directory")
         }
     }
 
     private static func lines(of url: URL) throws -> [String] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RecordError.unreadable(file: url.path, problem: error.localizedDescription)
+            throw DataError.unreadable(file: url.path, problem: error.localizedDescription)
         }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
