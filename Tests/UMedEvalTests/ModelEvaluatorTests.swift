@@ -20,7 +20,7 @@ final class ModelEvaluatorTests: XCTestCase {
         let start = try ModelBundle.make(configuration, runDirectory: directory, dtype: .float32, device: .cpu) { format in
             try VisionLanguageProcessor.renderedTexts(of: samples, chatFormat: format)
         }
-        return (ModelEvaluator(startPoint: start, batchSize: batchSize, maxNewTokens: 8, attentionLayers: .all), source)
+        return (ModelEvaluator(bundle: start, batchSize: batchSize, maxNewTokens: 8, attentionLayers: .all), source)
     }
 
     func testBatchingKeepsTheAnswersAndTheGalleryGetsAttentionMaps() throws {

@@ -87,14 +87,14 @@ public struct EvaluationRun {
         guard !indices.isEmpty else {
             throw EvaluationError.noSamples("\(data.path) has no \(split.map { "\($0.rawValue) " } ?? "")sample")
         }
-        let startPoint = try ModelBundle.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
+        let bundle = try ModelBundle.load(model, tokenizerDirectory: tokenizer, chatFormat: chatFormat, dtype: dtype, device: device)
         do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
             throw EvaluationError.unwritable(path: output.path, problem: error.localizedDescription)
         }
         let partial = try PartialAnswers(directory: output, key: "\(model.standardizedFileURL.path)\n\(data.standardizedFileURL.path)\n\(split?.rawValue ?? "all")\n\(maxNewTokens)\(measuresAttention ? "\nattention" : "")")
         progress(.loaded(samples: indices.count, resumed: partial.known.count))
 
-        var evaluator = ModelEvaluator(startPoint: startPoint, batchSize: batchSize, maxNewTokens: maxNewTokens, device: device)
+        var evaluator = ModelEvaluator(bundle: bundle, batchSize: batchSize, maxNewTokens: maxNewTokens, device: device)
         evaluator.measuresAttention = measuresAttention
         let gallery = Set(ModelEvaluator.galleryIndices(count: galleryCount, total: indices.count).map { indices[$0] })
         var (answers, samples) = try evaluator.evaluate(

@@ -32,7 +32,7 @@ public struct GallerySample {
 /// the answer's attention to the image is captured as well, and for every sample when
 /// `measuresAttention` (its share on the abnormal patches).
 public struct ModelEvaluator {
-    public var startPoint: ModelBundle
+    public var bundle: ModelBundle
     public var batchSize: Int
     public var maxNewTokens: Int
     /// Decoder layers whose attention the gallery's heatmaps average (negative = from the end).
@@ -42,9 +42,9 @@ public struct ModelEvaluator {
     /// (`AssessedAnswer.attentionShare`).
     public var measuresAttention = false
 
-    public init(startPoint: ModelBundle, batchSize: Int = 8, maxNewTokens: Int = 256,
+    public init(bundle: ModelBundle, batchSize: Int = 8, maxNewTokens: Int = 256,
                 attentionLayers: AttentionCapture.Layers = .indices([-1]), device: Device = .cpu) {
-        self.startPoint = startPoint
+        self.bundle = bundle
         self.batchSize = max(1, batchSize)
         self.maxNewTokens = maxNewTokens
         self.attentionLayers = attentionLayers
@@ -65,7 +65,7 @@ public struct ModelEvaluator {
     public func evaluate(source: any SampleSource, indices: [Int], gallery: Set<Int>, synonyms: CategorySynonyms,
                          known: [String: AssessedAnswer] = [:], onAnswer: (AssessedAnswer) throws -> Void = { _ in },
                          progress: (Int, Int) -> Void = { _, _ in }) throws -> (answers: [AssessedAnswer], gallery: [GallerySample]) {
-        let model = startPoint.model
+        let model = bundle.model
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -99,14 +99,14 @@ public struct ModelEvaluator {
     func answer(_ batch: [Int], of source: any SampleSource, synonyms: CategorySynonyms, forGallery: Bool) throws
         -> [(answer: AssessedAnswer, image: Image?, attention: AttentionMap?)] {
         let capturing = forGallery || measuresAttention
-        let model = startPoint.model
-        let builder = startPoint.processor(maximumLength: model.configuration.text.maxPositionEmbeddings)
+        let model = bundle.model
+        let processor = bundle.processor()
         var samples: [MAUSample] = [], images: [Image] = [], prompts: [TrainingExample] = []
         for index in batch {
             let (sample, image) = try source.sample(at: index)
             samples.append(sample)
             if forGallery { images.append(image) }
-            prompts.append(try builder.prompt(for: sample, image: image))
+            prompts.append(try processor.prompt(for: sample, image: image))
         }
         let capture = capturing
             ? AttentionCapture(layers: attentionLayers,
@@ -114,8 +114,8 @@ public struct ModelEvaluator {
                                                                            patches: model.patchTokenRange)),
                                heads: .mean)
             : nil
-        let answers = try AnswerGenerator(tokenizer: startPoint.tokenizer, padTokenId: startPoint.padTokenId,
-                                        eosTokenIds: startPoint.eosTokenIds, maxNewTokens: maxNewTokens, device: device)
+        // The processor and answer generator `umed generate` uses: the same answer for the same question.
+        let answers = try bundle.answerGenerator(maxNewTokens: maxNewTokens, device: device)
             .answer(prompts, model: model, attentionCapture: capture)
         return try zip(samples.indices, answers).map { row, answer in
             let (text, sequence) = answer
@@ -148,13 +148,13 @@ public struct ModelEvaluator {
     /// The category tokens' (else all answer tokens') mean attention to the image patches.
     func attentionMap(_ sequence: GeneratedSequence, prompt: TrainingExample) throws -> AttentionMap? {
         guard !sequence.attentions.isEmpty, !sequence.tokens.isEmpty else { return nil }
-        let categoryTokens = TokenPositions.categoryTokenIndices(sequence.tokens, tokenizer: startPoint.tokenizer)
+        let categoryTokens = TokenPositions.categoryTokenIndices(sequence.tokens, tokenizer: bundle.tokenizer)
         let tokens = categoryTokens.isEmpty ? Array(sequence.tokens.indices) : categoryTokens
         let index = Tensor(tokens, shape: [tokens.count])
         // Each layer: [1, answer tokens, patches] → the chosen rows' mean → [patches].
         let layers = sequence.attentions.map { $0.probabilities.to(.cpu, .float32).indexSelect(dim: 1, index: index).mean(dims: [0, 1]) }
         let patches = (Tensor.stack(layers, dim: 0).mean(dims: [0])).toArray(of: Float.self)
-        let grid = PatchGrid(patchSize: startPoint.model.visionTower.patchSize, imageWidth: prompt.transform.targetWidth,
+        let grid = PatchGrid(patchSize: bundle.model.visionTower.patchSize, imageWidth: prompt.transform.targetWidth,
                              imageHeight: prompt.transform.targetHeight)
         guard grid.count == patches.count else {
             throw EvaluationError.attentionShape(patches: patches.count, grid: "\(grid.rows)x\(grid.columns)")
