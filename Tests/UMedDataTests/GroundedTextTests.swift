@@ -143,12 +143,19 @@ final class GroundedTextTests: XCTestCase {
         XCTAssertEqual(GroundedText("a <box>[1, 2, 3, 4]</box> left <ref>Nodule</ref>.").diagnosis, "a   left  Nodule .")
         // Anything between <box> and </box> is box markup, well formed or not.
         XCTAssertEqual(GroundedText("x <box>not a box</box> y").diagnosis, "x   y")
-        // An unclosed <box> runs to the end (the MAU builder's cleaner kept the rest).
+        // An unclosed <box> runs to the end; a </box> outside a span is text (as the relevance
+        // scorers always read it; the demo's Stage-2 table depends on it).
         XCTAssertEqual(GroundedText("left <box>[120, 340").diagnosis, "left  ")
-        // A stray </box> is markup too (the relevance scorers kept it as words).
-        XCTAssertEqual(GroundedText("left </box> lobe").diagnosis, "left   lobe")
+        XCTAssertEqual(GroundedText("left </box> lobe").diagnosis, "left </box> lobe")
         XCTAssertEqual(GroundedText("Nodule in the <ref>right</ref> lobe").diagnosisWords, ["nodule", "in", "the", "right", "lobe"])
         XCTAssertTrue(GroundedText("x </box>").hasBoxMarkup)
+    }
+
+    /// Narrative cleaning (the MAU builder): no markup at all is left, nothing but the markup goes.
+    func testPlainTextRemovesEveryTagAndSpanButKeepsTheRest() {
+        XCTAssertEqual(GroundedText("a<box>[1, 2, 3, 4]</box>b <ref>Nodule</ref>.").plainText, "ab Nodule.")
+        XCTAssertEqual(GroundedText("left <box>[120, 340 upper").plainText, "left [120, 340 upper")
+        XCTAssertEqual(GroundedText("left </box> lobe <ref>x").plainText, "left  lobe x")
         XCTAssertFalse(GroundedText("x [1, 2, 3, 4]").hasBoxMarkup)
     }
 }

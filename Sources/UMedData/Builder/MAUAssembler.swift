@@ -66,7 +66,7 @@ public enum MAUAssembler {
     /// Narrative text on one line with no box or ref markup of its own (only ground truth may
     /// put boxes and categories in the answer).
     static func clean(_ text: String) -> String {
-        let result = GroundedText(text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")).diagnosis
+        let result = GroundedText(text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")).plainText
             .replacingOccurrences(of: imageToken, with: "")
         return result.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }

@@ -68,16 +68,27 @@ public struct GroundedText: Sendable {
     /// Whether the text holds any box markup (a `<box>` or `</box>` tag), well formed or not.
     public var hasBoxMarkup: Bool { text.contains("<box>") || text.contains("</box>") }
 
-    /// The text without its markup — what the relevance scorers compare: each `<box>…</box>` span
-    /// (an unclosed `<box>` runs to the end) and each other box or ref tag becomes one space; the
-    /// categories' words stay.
+    /// What the relevance scorers compare: each `<box>…</box>` span (an unclosed `<box>` runs to the
+    /// end: a box the answer never closed is not words) and each `<ref>` / `</ref>` tag becomes one
+    /// space; the categories' words stay, and so does a `</box>` outside a span (text, not a span).
     public var diagnosis: String {
-        let scanner = GroundedTextScanner(bytes: Array(text.utf8))
-        var result: [UInt8] = [], position = 0
+        replacingMarkup(unclosedBoxRunsToEnd: true, strayClosingIsMarkup: false, with: " ")
+    }
+
+    /// The text with no markup left at all — how narrative from a vision model is cleaned before it
+    /// joins an answer: `<box>…</box>` spans, and every `<box>`, `</box>`, `<ref>`, `</ref>` tag,
+    /// removed (an unclosed `<box>` takes only itself; the text after it stays).
+    public var plainText: String {
+        replacingMarkup(unclosedBoxRunsToEnd: false, strayClosingIsMarkup: true, with: "")
+    }
+
+    private func replacingMarkup(unclosedBoxRunsToEnd: Bool, strayClosingIsMarkup: Bool, with replacement: String) -> String {
         let bytes = Array(text.utf8)
-        for span in scanner.markupSpans() {
+        let scanner = GroundedTextScanner(bytes: bytes)
+        var result: [UInt8] = [], position = 0
+        for span in scanner.markupSpans(unclosedBoxRunsToEnd: unclosedBoxRunsToEnd, strayClosingIsMarkup: strayClosingIsMarkup) {
             result += bytes[position..<span.lowerBound]
-            result.append(UInt8(ascii: " "))
+            result += Array(replacement.utf8)
             position = span.upperBound
         }
         result += bytes[position...]

@@ -114,18 +114,21 @@ struct GroundedTextScanner {
         return spans
     }
 
-    /// The markup a diagnosis leaves out, in order: each `<box>` to the next `</box>` (an unclosed
-    /// `<box>` to the end of the text), and each other `</box>`, `<ref>` or `</ref>` tag.
-    func markupSpans() -> [Range<Int>] {
+    /// Markup spans, in order: each `<box>` with the next `</box>` and everything between, and each
+    /// `<ref>` or `</ref>` tag. An unclosed `<box>` runs to the end of the text when
+    /// `unclosedBoxRunsToEnd`, else it is the tag alone; a `</box>` outside a span is markup only
+    /// when `strayClosingIsMarkup`.
+    func markupSpans(unclosedBoxRunsToEnd: Bool, strayClosingIsMarkup: Bool) -> [Range<Int>] {
         var spans: [Range<Int>] = []
         var position = 0
         while position < bytes.count {
             guard bytes[position] == UInt8(ascii: "<") else { position += 1; continue }
             if let open = literal("<box>", at: position) {
-                let end = find("</box>", from: open)?.upperBound ?? bytes.count
+                let end = find("</box>", from: open)?.upperBound ?? (unclosedBoxRunsToEnd ? bytes.count : open)
                 spans.append(position..<end)
                 position = end
-            } else if let end = literal("</box>", at: position) ?? literal("<ref>", at: position) ?? literal("</ref>", at: position) {
+            } else if let end = literal("<ref>", at: position) ?? literal("</ref>", at: position)
+                        ?? (strayClosingIsMarkup ? literal("</box>", at: position) : nil) {
                 spans.append(position..<end)
                 position = end
             } else {
