@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
+#include <atomic>
+#include <chrono>
 #include <exception>
 #include <string>
 #include <vector>
@@ -54,11 +56,36 @@ at::TensorOptions tensorOptions(ct_options options);
 // A Python-number-like tensor: takes part in type promotion as a scalar would.
 at::Tensor wrappedScalar(ct_scalar value);
 
+// The call profile (ct_profile_*): while enabled, each CT_BEGIN … CT_END body is counted and timed.
+extern std::atomic<bool> profileEnabled;
+extern std::atomic<int64_t> profileCalls;
+extern std::atomic<int64_t> profileNanoseconds;
+
+class CallTimer {
+ public:
+  CallTimer() : on_(profileEnabled.load(std::memory_order_relaxed)) {
+    if (on_) start_ = std::chrono::steady_clock::now();
+  }
+  ~CallTimer() {
+    if (!on_) return;
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    profileCalls.fetch_add(1, std::memory_order_relaxed);
+    profileNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
+                                 std::memory_order_relaxed);
+  }
+  CallTimer(const CallTimer &) = delete;
+  CallTimer &operator=(const CallTimer &) = delete;
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace ctorch
 
 // Every C function body runs inside CT_BEGIN … CT_END: no exception crosses the C boundary.
 // c10::Error's message is taken without the C++ backtrace, which users never need to see.
-#define CT_BEGIN try {
+#define CT_BEGIN ctorch::CallTimer ct_call_timer_; try {
 #define CT_END                                                 \
   }                                                            \
   catch (const c10::Error &error) {                            \

@@ -75,6 +75,10 @@ const bool threadDefaults = [] {
 
 namespace ctorch {
 
+std::atomic<bool> profileEnabled{false};
+std::atomic<int64_t> profileCalls{0};
+std::atomic<int64_t> profileNanoseconds{0};
+
 int fail(const char *message) {
   lastError = message != nullptr ? message : "unknown error";
   if (!scopes.empty() && !scopes.back().failed) {
@@ -502,3 +506,17 @@ int ct_zero_grad(ct_tensor t, int set_to_none) {
 }
 
 }  // extern "C"
+
+// ---- call profile ----
+
+void ct_profile_enable(int on) { ctorch::profileEnabled.store(on != 0, std::memory_order_relaxed); }
+
+void ct_profile_reset(void) {
+  ctorch::profileCalls.store(0, std::memory_order_relaxed);
+  ctorch::profileNanoseconds.store(0, std::memory_order_relaxed);
+}
+
+void ct_profile_read(int64_t *calls, int64_t *nanoseconds) {
+  *calls = ctorch::profileCalls.load(std::memory_order_relaxed);
+  *nanoseconds = ctorch::profileNanoseconds.load(std::memory_order_relaxed);
+}

@@ -209,7 +209,9 @@ final class ReadmeWalkTests: XCTestCase {
         }
         try walk.run(["bench", "ops", "--add-iterations", "100", "--matmul-iterations", "1", "--mlp-steps", "1", "--repeats", "1"])
         try walk.run(["bench", "tokenizer", "--tokenizer", "runs/sft/model", "--megabytes", "0.05", "--repeats", "2"])
-        try walk.run(["bench", "generate", "--model", "runs/sft/model", "--batch", "1", "--new-tokens", "2", "--repeats", "1"])
+        let profiled = try walk.run(["bench", "generate", "--model", "runs/sft/model", "--batch", "1", "--new-tokens", "2", "--repeats", "1",
+                                     "--profile"])
+        XCTAssertTrue(profiled.contains("decode batch 1 (") && profiled.contains("calls") && profiled.contains("\"profile\""), profiled)
         try walk.run(["bench", "builder", "--calls", "8", "--concurrency", "2"])
         try walk.run(["bench", "png", "--size", "32", "--count", "1", "--passes", "1"])
         try walk.run(["bench", "template", "--count", "10", "--passes", "1"])

@@ -56,6 +56,14 @@ int ct_scope_pop(char **message);
 int ct_scope_depth(void);
 void ct_free_string(char *s);
 
+/* ---- call profile ---- */
+/* While on (process-wide), every ct_ call that runs libtorch is counted and timed (wall clock,
+   steady). Off by default: then a call costs one relaxed atomic load more. ct_profile_reset zeroes
+   the counters; ct_profile_read reads them. */
+void ct_profile_enable(int on);
+void ct_profile_reset(void);
+void ct_profile_read(int64_t *calls, int64_t *nanoseconds);
+
 /* ---- runtime ---- */
 int ct_version(int *major, int *minor, int *patch);
 /* Path of the loaded libtorch_cpu shared library (static storage). */

@@ -4,7 +4,10 @@ import UMedModels
 import UMedTensor
 
 /// `umed bench generate`: prefill latency and greedy tokens/s with KV cache on a LLaVA checkpoint,
-/// with the prompt bench/peer_generate.py uses (so bench/generate.sh can compare the two).
+/// with the prompt bench/peer_generate.py uses (so bench/generate.sh can compare the two). With
+/// `--profile`, a roofline line per phase on standard error (and a "profile" object in the JSON):
+/// libtorch calls per token, time in them and in Swift, against the arithmetic minimum at the
+/// machine's measured matmul rate.
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -15,6 +18,8 @@ struct BenchGenerate: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 8]
     @Option(help: "New tokens per sequence.") var newTokens = 32
     @Option(help: "Repeats; the best is reported.") var repeats = 2
+    @Flag(help: "Also profile one run per phase: libtorch calls and time per token vs the arithmetic minimum (roofline lines on stderr).")
+    var profile = false
 
     func run() throws {
         guard case .llava(let llava) = try PretrainedModel.load(from: URL(fileURLWithPath: model)) else {
@@ -42,6 +47,10 @@ struct BenchGenerate: ParsableCommand {
                 generated = result.sequences.map(\.tokens.count).reduce(0, +)
             }
             results["tokens_per_second_batch_\(size)"] = Double(generated) / seconds
+        }
+        if profile {
+            results["profile"] = try DecodeProfile.measure(
+                llava, inputIds: inputIds, pixels: pixels, batchSizes: batch, newTokens: newTokens)
         }
         results["peak_rss_mb"] = ProcessMemory.read().peakResidentMegabytes
         results["load_average"] = ProcessMemory.loadAverage()

@@ -1,0 +1,84 @@
+import Foundation
+import UMedModels
+import UMedTensor
+
+/// `umed bench generate --profile`: where a generated token's time goes. For the prefill and for
+/// greedy decoding at each batch size, one run with the bridge's call profile on: libtorch calls
+/// per token, wall time split into time inside libtorch and time outside it (Swift), and the
+/// arithmetic minimum — the multiply-adds of a token (2 × the decoder layers' parameters per
+/// position, 2 × vocabulary × hidden for each position that gets logits, 4 × layers × hidden ×
+/// context for attention; the prefill adds 2 × the vision tower's and projector's parameters per
+/// image token) at the rate a 1024² matmul reaches on this machine. Printed as one roofline line
+/// per phase on standard error.
+enum DecodeProfile {
+    static func measure(_ llava: LlavaModel, inputIds: Tensor, pixels: Tensor, batchSizes: [Int], newTokens: Int) throws -> [String: Any] {
+        let peak = matmulFLOPS()
+        let text = llava.configuration.text
+        let layerParameters = Double(llava.languageModel.model.layers.parameterCount)
+        let head = Double(text.vocabularySize * text.hiddenSize)
+        let attentionPerContext = 4 * Double(text.layerCount * text.hiddenSize)
+        let visionParameters = Double(llava.visionTower.parameterCount + llava.projector.parameterCount)
+        let promptLength = inputIds.size(1)
+        var report: [String: Any] = ["matmul_gflops": peak / 1e9]
+
+        // Prefill: one forward over the prompt (image included).
+        let (_, prefill) = try BridgeProfile.measure {
+            try Tensor.withoutGrad { try llava.forward(inputIds: inputIds, pixelValues: pixels, options: .init(logits: .last)) }
+        }
+        let prefillFLOPs = 2 * layerParameters * Double(promptLength) + 2 * head
+            + attentionPerContext * Double(promptLength * promptLength) / 2 + 2 * visionParameters * Double(llava.imageTokenCount)
+        report["prefill"] = entry(prefill, units: 1, flops: prefillFLOPs, peak: peak)
+        line("prefill (\(promptLength) tokens)", prefill, units: 1, unit: "prompt", flops: prefillFLOPs, peak: peak)
+
+        for size in batchSizes {
+            let batchIds = inputIds.repeated([size, 1]), batchPixels = pixels.repeated([size, 1, 1, 1])
+            // The prefill of the same call, measured alone, is taken off so the rest is decoding.
+            let (_, alonePrefill) = try BridgeProfile.measure {
+                try Tensor.withoutGrad { try llava.forward(inputIds: batchIds, pixelValues: batchPixels, options: .init(logits: .last)) }
+            }
+            let (result, whole) = try BridgeProfile.measure {
+                try llava.generate(inputIds: batchIds, pixelValues: batchPixels, configuration: .greedy(maxNewTokens: newTokens))
+            }
+            let steps = result.sequences.map(\.tokens.count).max() ?? 0
+            let decode = whole.subtracting(alonePrefill)
+            let context = Double(promptLength) + Double(steps) / 2
+            let flopsPerStep = Double(size) * (2 * layerParameters + 2 * head + attentionPerContext * context)
+            report["decode_batch_\(size)"] = entry(decode, units: steps, flops: flopsPerStep, peak: peak)
+            line("decode batch \(size) (\(steps) steps)", decode, units: steps, unit: "step", flops: flopsPerStep, peak: peak)
+        }
+        return report
+    }
+
+    /// FLOP/s of a 1024² float32 matmul on this machine (best of 5).
+    static func matmulFLOPS() -> Double {
+        let n = 1024
+        let a = Tensor.randn([n, n], generator: Generator(seed: 2)), b = Tensor.randn([n, n], generator: Generator(seed: 3))
+        _ = a.matmul(b)
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = a.matmul(b).sum().item()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(n * n * n) / best
+    }
+
+    static func entry(_ cost: BridgeCalls, units: Int, flops: Double, peak: Double) -> [String: Any] {
+        let each = cost.per(units)
+        return ["units": units, "calls_per_unit": each.calls, "wall_ms_per_unit": each.wallSeconds * 1e3,
+                "libtorch_ms_per_unit": each.libtorchSeconds * 1e3, "swift_ms_per_unit": each.swiftSeconds * 1e3,
+                "flops_per_unit": flops, "arithmetic_minimum_ms_per_unit": flops / peak * 1e3,
+                "share_of_machine": each.wallSeconds > 0 ? flops / peak / each.wallSeconds : 0]
+    }
+
+    /// "decode batch 8 (32 steps): 14.1 ms/step = libtorch 9.0 ms in 231 calls + Swift 5.1 ms;
+    /// arithmetic 0.6 MFLOP = 0.005 ms at 118 GFLOPS → 0.04 % of the machine"
+    static func line(_ phase: String, _ cost: BridgeCalls, units: Int, unit: String, flops: Double, peak: Double) {
+        let each = cost.per(units)
+        let minimum = flops / peak
+        let text = String(format: "%@: %.2f ms/%@ = libtorch %.2f ms in %d calls + Swift %.2f ms; arithmetic %.2f MFLOP = %.3f ms at %.0f GFLOPS → %.2f %% of the machine\n",
+                          phase, each.wallSeconds * 1e3, unit, each.libtorchSeconds * 1e3, each.calls, each.swiftSeconds * 1e3,
+                          flops / 1e6, minimum * 1e3, peak / 1e9, each.wallSeconds > 0 ? 100 * minimum / each.wallSeconds : 0)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
