@@ -35,14 +35,17 @@ public struct GroundedText: Sendable {
     public let boxes: [ParsedBoxText]
     /// The `<ref>…</ref>` spans, in order.
     public let references: [Reference]
+    /// The text's UTF-8 bytes, which every span's range indexes.
+    private let bytes: [UInt8]
 
     public init(_ text: String, mode: Mode = .strict) {
         self.text = text
         self.mode = mode
-        var scanner = GroundedTextScanner(bytes: Array(text.utf8))
+        let bytes = Array(text.utf8)
+        self.bytes = bytes
+        var scanner = GroundedTextScanner(bytes: bytes)
         let found = scanner.scanAll()
         boxes = mode == .tolerant ? found : found.filter { $0.isUMedForm && $0.isValid }
-        let bytes = Array(text.utf8)
         references = scanner.referenceSpans().map { span, inner in
             var lower = inner.lowerBound, upper = inner.upperBound
             // Trim ASCII and Unicode whitespace and newlines, scalar by scalar.
@@ -83,7 +86,6 @@ public struct GroundedText: Sendable {
     }
 
     private func replacingMarkup(unclosedBoxRunsToEnd: Bool, strayClosingIsMarkup: Bool, with replacement: String) -> String {
-        let bytes = Array(text.utf8)
         let scanner = GroundedTextScanner(bytes: bytes)
         var result: [UInt8] = [], position = 0
         for span in scanner.markupSpans(unclosedBoxRunsToEnd: unclosedBoxRunsToEnd, strayClosingIsMarkup: strayClosingIsMarkup) {

@@ -12,7 +12,7 @@ import UMedTensor
 /// per phase on standard error.
 enum DecodeProfile {
     static func measure(_ llava: LlavaModel, inputIds: Tensor, pixels: Tensor, batchSizes: [Int], newTokens: Int) throws -> [String: Any] {
-        let peak = matmulFLOPS()
+        let peak = try matmulFLOPS()
         let text = llava.configuration.text
         let layerParameters = Double(llava.languageModel.model.layers.parameterCount)
         let head = Double(text.vocabularySize * text.hiddenSize)
@@ -49,18 +49,12 @@ enum DecodeProfile {
         return report
     }
 
-    /// FLOP/s of a 1024² float32 matmul on this machine (best of 5).
-    static func matmulFLOPS() -> Double {
-        let n = 1024
-        let a = Tensor.randn([n, n], generator: Generator(seed: 2)), b = Tensor.randn([n, n], generator: Generator(seed: 3))
-        _ = a.matmul(b)
-        var best = Double.infinity
-        for _ in 0..<5 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = a.matmul(b).sum().item()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return 2 * Double(n * n * n) / best
+    /// FLOP/s of a 1024² float32 matmul on this machine (libtorch's own loop, as `umed bench ops`
+    /// reports it; best of 3 runs of 5).
+    static func matmulFLOPS() throws -> Double {
+        let n = 1024, iterations = 5
+        let best = try (0..<3).map { _ in try NativeBenchmark.seconds(.matmul, size: n, iterations: iterations) }.min()!
+        return 2 * Double(n * n * n) * Double(iterations) / best
     }
 
     static func entry(_ cost: BridgeCalls, units: Int, flops: Double, peak: Double) -> [String: Any] {
