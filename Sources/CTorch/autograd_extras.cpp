@@ -209,6 +209,9 @@ struct Checkpoint : torch::autograd::Function<Checkpoint> {
     // Outputs backward does not reach get no gradient (not zeros): the recomputation skips them.
     ctx->set_materialize_grads(false);
     ctx->save_for_backward(inputs.vec());
+    // The body runs without gradient recording here but with it in backward: both runs must take
+    // libtorch's path so that the recomputation equals this run bit for bit.
+    ctorch::EagerOnlyScope eager;
     return state->run(inputs.vec());
   }
 

@@ -56,28 +56,57 @@ at::TensorOptions tensorOptions(ct_options options);
 // A Python-number-like tensor: takes part in type promotion as a scalar would.
 at::Tensor wrappedScalar(ct_scalar value);
 
+// Threads the inference kernels may use: the cores the runtime was given (ct_use_cores).
+int computeThreads();
+
+// While one is open on a thread, the inference kernels stand aside there (libtorch computes
+// everything): a gradient checkpoint's first run must equal its recomputation with autograd.
+class EagerOnlyScope {
+ public:
+  EagerOnlyScope() { ++depth(); }
+  ~EagerOnlyScope() { --depth(); }
+  EagerOnlyScope(const EagerOnlyScope &) = delete;
+  EagerOnlyScope &operator=(const EagerOnlyScope &) = delete;
+  static bool active() { return depth() > 0; }
+
+ private:
+  static int &depth() {
+    static thread_local int value = 0;
+    return value;
+  }
+};
+
+// y = input · weightᵀ (+ bias) by the inference kernel when it applies (float32 CPU, 1-16 rows, no
+// gradient needed); nullopt otherwise.
+c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Tensor &weight, const at::Tensor *bias);
+
 // The call profile (ct_profile_*): while enabled, each CT_BEGIN … CT_END body is counted and timed.
 extern std::atomic<bool> profileEnabled;
 extern std::atomic<int64_t> profileCalls;
 extern std::atomic<int64_t> profileNanoseconds;
+// Adds one call of `function` (a C entry point's __func__) to the per-function table.
+void profileRecord(const char *function, int64_t nanoseconds);
 
 class CallTimer {
  public:
-  CallTimer() : on_(profileEnabled.load(std::memory_order_relaxed)) {
+  explicit CallTimer(const char *function)
+      : on_(profileEnabled.load(std::memory_order_relaxed)), function_(function) {
     if (on_) start_ = std::chrono::steady_clock::now();
   }
   ~CallTimer() {
     if (!on_) return;
     auto elapsed = std::chrono::steady_clock::now() - start_;
+    auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
     profileCalls.fetch_add(1, std::memory_order_relaxed);
-    profileNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
-                                 std::memory_order_relaxed);
+    profileNanoseconds.fetch_add(nanoseconds, std::memory_order_relaxed);
+    profileRecord(function_, nanoseconds);
   }
   CallTimer(const CallTimer &) = delete;
   CallTimer &operator=(const CallTimer &) = delete;
 
  private:
   bool on_;
+  const char *function_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -85,7 +114,7 @@ class CallTimer {
 
 // Every C function body runs inside CT_BEGIN … CT_END: no exception crosses the C boundary.
 // c10::Error's message is taken without the C++ backtrace, which users never need to see.
-#define CT_BEGIN ctorch::CallTimer ct_call_timer_; try {
+#define CT_BEGIN ctorch::CallTimer ct_call_timer_(__func__); try {
 #define CT_END                                                 \
   }                                                            \
   catch (const c10::Error &error) {                            \

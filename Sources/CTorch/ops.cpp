@@ -254,6 +254,10 @@ int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out) {
   CT_BEGIN
   const at::Tensor &input = T(x);
   const at::Tensor &w = T(weight);
+  if (auto fast = inferenceLinear(input, w, bias != nullptr ? &T(bias) : nullptr)) {
+    *out = wrap(std::move(*fast));
+    return 0;
+  }
   // One row (batch-1 decoding): a matrix-vector product. BLAS gemm would pack the whole weight
   // matrix on every call, which dominates a decode step's language-model head.
   if (input.dim() >= 1 && w.dim() == 2 && input.numel() == w.size(1) && input.numel() > 0) {

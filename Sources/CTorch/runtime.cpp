@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -49,7 +50,10 @@ int positive(const char *name) {
 }
 
 // `cores` threads of computation in the layout above; `blas` / `intraOp` (when > 0) as asked instead.
+std::atomic<int> kernelThreads{1};
+
 void useCores(int cores, int blas, int intraOp) {
+  kernelThreads.store(std::max(cores, 1), std::memory_order_relaxed);
   auto setBLAS = openBLASSetter();
   if (setBLAS != nullptr) setBLAS(blas > 0 ? blas : cores);
   at::set_num_threads(intraOp > 0 ? intraOp : (setBLAS != nullptr ? 1 : cores));
@@ -74,6 +78,8 @@ const bool threadDefaults = [] {
 }  // namespace
 
 namespace ctorch {
+
+int computeThreads() { return kernelThreads.load(std::memory_order_relaxed); }
 
 std::atomic<bool> profileEnabled{false};
 std::atomic<int64_t> profileCalls{0};
@@ -511,9 +517,41 @@ int ct_zero_grad(ct_tensor t, int set_to_none) {
 
 void ct_profile_enable(int on) { ctorch::profileEnabled.store(on != 0, std::memory_order_relaxed); }
 
+namespace {
+struct FunctionCost {
+  int64_t calls = 0;
+  int64_t nanoseconds = 0;
+};
+std::mutex profileTableLock;
+std::map<std::string, FunctionCost> profileTable;
+}  // namespace
+
+void ctorch::profileRecord(const char *function, int64_t nanoseconds) {
+  std::lock_guard<std::mutex> guard(profileTableLock);
+  auto &cost = profileTable[function];
+  cost.calls += 1;
+  cost.nanoseconds += nanoseconds;
+}
+
 void ct_profile_reset(void) {
   ctorch::profileCalls.store(0, std::memory_order_relaxed);
   ctorch::profileNanoseconds.store(0, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> guard(profileTableLock);
+  profileTable.clear();
+}
+
+int ct_profile_functions(char **text) {
+  std::string lines;
+  {
+    std::lock_guard<std::mutex> guard(profileTableLock);
+    for (const auto &[name, cost] : profileTable) {
+      lines += name + "\t" + std::to_string(cost.calls) + "\t" + std::to_string(cost.nanoseconds) + "\n";
+    }
+  }
+  *text = static_cast<char *>(std::malloc(lines.size() + 1));
+  if (*text == nullptr) return ctorch::fail("out of memory");
+  std::memcpy(*text, lines.c_str(), lines.size() + 1);
+  return 0;
 }
 
 void ct_profile_read(int64_t *calls, int64_t *nanoseconds) {

@@ -7,6 +7,8 @@ import UMedTensor
 /// - mask: additive, broadcastable to [batch, heads, queries, keys] (0 = attend, a large negative
 ///   number or -inf = blocked); see `AttentionMask`.
 /// - Softmax runs in float32 whatever the input dtype, as transformers' eager attention does.
+/// - Without autograd on float32 CPU tensors it runs in one bridge call (`Tensor.inferenceAttention`),
+///   the same arithmetic in one pass; otherwise as tensor ops.
 /// - `returnProbabilities`: also return softmax(QKᵀ·scale + mask) as [batch, heads, queries, keys]
 ///   (the vision-relevance reward reads these). When false nothing extra is kept.
 public func scaledDotProductAttention(
@@ -16,9 +18,13 @@ public func scaledDotProductAttention(
 ) -> (output: Tensor, probabilities: Tensor?) {
     let heads = query.size(1), kvHeads = key.size(1)
     precondition(heads % kvHeads == 0, "query heads (\(heads)) must be a multiple of key/value heads (\(kvHeads))")
+    let scale = scale ?? 1 / Double(query.size(-1)).squareRoot()
+    if dropout == 0 || !training, let fused = Tensor.inferenceAttention(
+        query: query, key: key, value: value, mask: mask, scale: scale, returnProbabilities: returnProbabilities) {
+        return fused
+    }
     let key = repeatKeyValueHeads(key, times: heads / kvHeads)
     let value = repeatKeyValueHeads(value, times: heads / kvHeads)
-    let scale = scale ?? 1 / Double(query.size(-1)).squareRoot()
     var scores = query.matmul(key.transposed(-2, -1)) * scale
     if let mask { scores = scores + mask }
     let probabilities = scores.to(.float32).softmax(dim: -1).to(query.dtype)

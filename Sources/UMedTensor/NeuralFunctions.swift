@@ -102,3 +102,27 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// Eager attention in one bridge call for inference: softmax(query·keyᵀ·scale + mask)·value with
+    /// query [b, h, t, d], key and value [b, g, keys, d] (h a multiple of g: grouped-query heads read
+    /// their group's keys, nothing repeated), an additive mask broadcastable to [b, h, t, keys].
+    /// Returns the output [b, h, t, d] and, when asked, the probabilities [b, h, t, keys]; nil where
+    /// the kernel does not apply (autograd recording, not float32, not on the CPU) — then compute it
+    /// with tensor ops.
+    public static func inferenceAttention(
+        query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, scale: Double, returnProbabilities: Bool
+    ) -> (output: Tensor, probabilities: Tensor?)? {
+        var output: OpaquePointer? = nil, probabilities: OpaquePointer? = nil
+        let status = ct_attention_inference(
+            query.handle, key.handle, value.handle, mask?.handle, scale, returnProbabilities ? 1 : 0, &output,
+            &probabilities)
+        withExtendedLifetime((query, key, value, mask)) {}
+        guard status == 0 else {
+            bridgeFailure()
+            return nil
+        }
+        guard let output else { return nil }
+        return (Tensor(handle: output), probabilities.map { Tensor(handle: $0) })
+    }
+}

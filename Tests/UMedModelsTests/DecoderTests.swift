@@ -142,4 +142,27 @@ final class DecoderTests: XCTestCase {
         // The head reads the returned hidden states (tied to the embeddings for Qwen2 here).
         DecoderFixtures.assertClose(model.lmHead(none.hiddenStates!), all.logits!, tolerance: 1e-5)
     }
+
+    /// A prefill that wants the last logits alone runs the last layer's attention and MLP for the
+    /// last position only; the cache it leaves is the same, so decoding goes on as after a full one.
+    func testLastLogitsPrefillLeavesTheSameCache() throws {
+        for name in ["llama", "qwen2"] {
+            let model = try DecoderFixtures.model(name)
+            let (ids, mask) = GenerationPrompt.leftPad([[3, 4, 5, 6, 7], [8, 9, 10]], padTokenId: 0)
+            var trimmed = model.makeCache(), full = model.makeCache()
+            let last = Tensor.withoutGrad {
+                model.forward(.tokens(ids), attentionMask: mask, cache: &trimmed, options: ForwardOptions(logits: .last))
+            }
+            let all = Tensor.withoutGrad { model.forward(.tokens(ids), attentionMask: mask, cache: &full) }
+            DecoderFixtures.assertClose(last.logits!, all.logits!.narrow(dim: 1, start: 4, length: 1), tolerance: 1e-5, name)
+            for layer in 0..<model.layerCount {
+                DecoderFixtures.assertClose(trimmed.keys(layer: layer)!, full.keys(layer: layer)!, tolerance: 0, name)
+                DecoderFixtures.assertClose(trimmed.values(layer: layer)!, full.values(layer: layer)!, tolerance: 0, name)
+            }
+            let next = Tensor([11, 12], shape: [2, 1])
+            let afterTrimmed = model.forward(.tokens(next), cache: &trimmed).logits!
+            let afterFull = model.forward(.tokens(next), cache: &full).logits!
+            DecoderFixtures.assertClose(afterTrimmed, afterFull, tolerance: 0, name)
+        }
+    }
 }

@@ -14,6 +14,11 @@ final class BridgeProfileTests: XCTestCase {
         XCTAssertLessThanOrEqual(cost.libtorchSeconds, cost.wallSeconds)
         XCTAssertEqual(cost.swiftSeconds, cost.wallSeconds - cost.libtorchSeconds, accuracy: 1e-12)
 
+        // Per entry point: the add and the multiply are binary ops; the counts add up.
+        XCTAssertEqual(cost.functions["ct_binary"]?.calls, 2)
+        XCTAssertEqual(cost.functions.values.map(\.calls).reduce(0, +), cost.calls)
+        XCTAssertEqual(cost.costliest(1).count, 1)
+
         // Nothing is counted between measurements, and an empty body costs no call.
         _ = (a + b) * b
         let (_, empty) = BridgeProfile.measure { 0 }

@@ -63,6 +63,8 @@ void ct_free_string(char *s);
 void ct_profile_enable(int on);
 void ct_profile_reset(void);
 void ct_profile_read(int64_t *calls, int64_t *nanoseconds);
+/* The same counts per C entry point: "name\tcalls\tnanoseconds\n" lines (free with ct_free_string). */
+int ct_profile_functions(char **text);
 
 /* ---- runtime ---- */
 int ct_version(int *major, int *minor, int *patch);
@@ -211,7 +213,21 @@ int ct_clamp(ct_tensor t, int has_min, double min, int has_max, double max, ct_t
 int ct_matmul(ct_tensor a, ct_tensor b, ct_tensor *out);
 int ct_bmm(ct_tensor a, ct_tensor b, ct_tensor *out);
 /* bias may be NULL. */
+/* x · weightᵀ (+ bias). Without autograd on float32 CPU tensors of 1-16 rows it runs the bridge's
+   inference kernel (each weight read once), else libtorch. */
 int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out);
+/* Eager attention in one pass for inference: query [b, h, t, d], key/value [b, g, keys, d] with h a
+   multiple of g (grouped-query heads share their group's keys), mask additive and broadcastable to
+   [b, h, t, keys] or NULL; softmax(q·kᵀ·scale + mask)·v as [b, h, t, d], and the probabilities
+   [b, h, t, keys] when want_probabilities. Runs only without autograd on float32 CPU tensors:
+   otherwise returns 0 with *out NULL and the caller computes it with libtorch ops. */
+/* The inference kernels' settings: whether they run (UMED_KERNELS=off turns them off), the
+   instruction set they use (0 baseline, 1 AVX2+FMA, 2 AVX-512; the best the CPU has unless
+   UMED_KERNELS=baseline|avx2) and a bit mask of the sets this CPU supports. Process-wide. */
+int ct_inference_kernels(int *enabled, int *instruction_set, int *supported);
+int ct_inference_kernels_set(int enabled, int instruction_set);
+int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale,
+                           int want_probabilities, ct_tensor *out, ct_tensor *probabilities);
 int ct_baddbmm(ct_tensor t, ct_tensor a, ct_tensor b, double beta, double alpha, ct_tensor *out);
 
 /* ---- reductions (ndims == 0 reduces over all dimensions) ---- */

@@ -48,9 +48,11 @@ public final class CausalLanguageModel: Module, CausalModel {
         _ input: DecoderInput, attentionMask: Tensor? = nil, positionIds: Tensor? = nil, cache: inout KVCache,
         options: ForwardOptions = ForwardOptions()
     ) -> DecoderOutput {
+        // Only the last position's output is read: the last layer skips the others' (nothing captured).
+        let lastOnly = options.logits == .last && !options.returnsHiddenStates && options.attentionCapture == nil
         let (hidden, attentions) = model.forward(
             input, attentionMask: attentionMask, positionIds: positionIds, cache: &cache,
-            attentionCapture: options.attentionCapture)
+            attentionCapture: options.attentionCapture, lastPositionOnly: lastOnly)
         let logits: Tensor?
         switch options.logits {
         case .all: logits = lmHead(hidden)

@@ -39,22 +39,30 @@ public final class DecoderAttention: Module {
          ("o_proj", outputProjection)]
     }
 
-    /// hidden [b, t, hidden] → ([b, t, hidden], probabilities [b, heads, t, keys] when asked).
-    /// Appends this call's keys and values to `cache` under `layerIndex`.
+    /// hidden [b, t, hidden] → ([b, t − queryStart, hidden], probabilities [b, heads, t − queryStart, keys]
+    /// when asked). Appends this call's keys and values (all t positions) to `cache` under
+    /// `layerIndex`; only positions queryStart..<t query them (a prefill whose earlier positions'
+    /// outputs nobody reads computes its last layer for the last position alone).
     func callAsFunction(
         _ hidden: Tensor, rotary: (cos: Tensor, sin: Tensor), mask: Tensor?, cache: inout KVCache,
-        layerIndex: Int, returnProbabilities: Bool
+        layerIndex: Int, returnProbabilities: Bool, queryStart: Int = 0
     ) -> (output: Tensor, probabilities: Tensor?) {
-        let batch = hidden.size(0), length = hidden.size(1)
-        func heads(_ projection: Linear, _ count: Int) -> Tensor {
-            projection(hidden).view([batch, length, count, headDimension]).transposed(1, 2)
+        let batch = hidden.size(0), length = hidden.size(1), queries = length - queryStart
+        func heads(_ projection: Linear, _ input: Tensor, _ count: Int) -> Tensor {
+            projection(input).view([batch, input.size(1), count, headDimension]).transposed(1, 2)
         }
-        let query = RotaryEmbedding.apply(heads(queryProjection, headCount), cos: rotary.cos, sin: rotary.sin)
-        let key = RotaryEmbedding.apply(heads(keyProjection, keyValueHeadCount), cos: rotary.cos, sin: rotary.sin)
-        let held = cache.append(layer: layerIndex, keys: key, values: heads(valueProjection, keyValueHeadCount))
+        func fromStart(_ tensor: Tensor) -> Tensor {
+            queryStart == 0 ? tensor : tensor.narrow(dim: 2, start: queryStart, length: queries)
+        }
+        let queryInput = queryStart == 0 ? hidden : hidden.narrow(dim: 1, start: queryStart, length: queries)
+        let query = RotaryEmbedding.apply(
+            heads(queryProjection, queryInput, headCount), cos: fromStart(rotary.cos), sin: fromStart(rotary.sin))
+        let key = RotaryEmbedding.apply(heads(keyProjection, hidden, keyValueHeadCount), cos: rotary.cos, sin: rotary.sin)
+        let held = cache.append(layer: layerIndex, keys: key, values: heads(valueProjection, hidden, keyValueHeadCount))
         let (attended, probabilities) = scaledDotProductAttention(
-            query: query, key: held.keys, value: held.values, mask: mask, returnProbabilities: returnProbabilities)
-        let merged = attended.transposed(1, 2).reshaped([batch, length, headCount * headDimension])
+            query: query, key: held.keys, value: held.values, mask: mask.map(fromStart),
+            returnProbabilities: returnProbabilities)
+        let merged = attended.transposed(1, 2).reshaped([batch, queries, headCount * headDimension])
         return (outputProjection(merged), probabilities)
     }
 }

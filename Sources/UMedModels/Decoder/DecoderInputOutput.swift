@@ -28,7 +28,8 @@ public enum LogitsSelection: Equatable, Sendable {
     /// Every position fed: [batch, length, vocabulary].
     case all
     /// Only the last position fed: [batch, 1, vocabulary] (what generation needs; skips the
-    /// vocabulary projection everywhere else).
+    /// vocabulary projection everywhere else, and — when neither hidden states nor attention are
+    /// asked for — the last layer's attention output and MLP at the other positions).
     case last
     /// None (e.g. a value head reads only hidden states).
     case none

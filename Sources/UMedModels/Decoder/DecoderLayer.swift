@@ -31,14 +31,18 @@ public final class DecoderLayer: Module {
          ("post_attention_layernorm", postAttentionNorm), ("mlp", mlp)]
     }
 
+    /// hidden [b, t, hidden] → [b, t − queryStart, hidden]: every position's keys and values go into
+    /// the cache, the outputs only from `queryStart` on.
     func callAsFunction(
         _ hidden: Tensor, rotary: (cos: Tensor, sin: Tensor), mask: Tensor?, cache: inout KVCache,
-        layerIndex: Int, returnProbabilities: Bool
+        layerIndex: Int, returnProbabilities: Bool, queryStart: Int = 0
     ) -> (output: Tensor, probabilities: Tensor?) {
         let (attended, probabilities) = selfAttention(
             inputNorm(hidden), rotary: rotary, mask: mask, cache: &cache, layerIndex: layerIndex,
-            returnProbabilities: returnProbabilities)
-        let afterAttention = hidden + attended
+            returnProbabilities: returnProbabilities, queryStart: queryStart)
+        let residual = queryStart == 0
+            ? hidden : hidden.narrow(dim: 1, start: queryStart, length: hidden.size(1) - queryStart)
+        let afterAttention = residual + attended
         return (afterAttention + mlp(postAttentionNorm(afterAttention)), probabilities)
     }
 }

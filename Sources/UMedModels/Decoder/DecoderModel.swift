@@ -41,9 +41,13 @@ public final class DecoderModel: Module {
 
     /// Runs the layers over the new positions, appending their keys and values to `cache`.
     /// Returns the final hidden states [b, t, hidden] (after the norm) and the captured attention.
+    /// With `lastPositionOnly` the hidden states are [b, 1, hidden], the last position's: the last
+    /// layer then computes its keys and values for every position (the cache needs them) but its
+    /// attention, projection and MLP for the last position alone — the same numbers for that
+    /// position, a layer's worth less work over a long prompt (generation's prefill).
     public func forward(
         _ input: DecoderInput, attentionMask: Tensor? = nil, positionIds: Tensor? = nil, cache: inout KVCache,
-        attentionCapture: AttentionCapture? = nil
+        attentionCapture: AttentionCapture? = nil, lastPositionOnly: Bool = false
     ) -> (hiddenStates: Tensor, attentions: [CapturedAttention]) {
         precondition(cache.layerCount == layers.count,
                      "a KV cache for \(cache.layerCount) layers given to a \(layers.count)-layer decoder")
@@ -66,9 +70,10 @@ public final class DecoderModel: Module {
                                            cache: &cache)
                 continue
             }
+            let trimmed = lastPositionOnly && index == layers.count - 1 && step.newCount > 1
             let (output, probabilities) = layer(
                 hidden, rotary: rotary, mask: mask, cache: &cache, layerIndex: index,
-                returnProbabilities: captured.contains(index))
+                returnProbabilities: captured.contains(index), queryStart: trimmed ? step.newCount - 1 : 0)
             hidden = output
             if let probabilities, let attentionCapture {
                 attentions.append(CapturedAttention(
@@ -76,6 +81,9 @@ public final class DecoderModel: Module {
             }
         }
         cache.commit(count: step.newCount, paddingMask: step.paddingMask)
+        if lastPositionOnly && hidden.size(1) > 1 {
+            hidden = hidden.narrow(dim: 1, start: hidden.size(1) - 1, length: 1)
+        }
         return (norm(hidden), attentions)
     }
 

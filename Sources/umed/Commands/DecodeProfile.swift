@@ -8,7 +8,7 @@ import UMedTensor
 /// arithmetic minimum — the multiply-adds of a token (2 × the decoder layers' parameters per
 /// position, 2 × vocabulary × hidden for each position that gets logits, 4 × layers × hidden ×
 /// context for attention; the prefill adds 2 × the vision tower's and projector's parameters per
-/// image token) at the rate a 1024² matmul reaches on this machine. Printed as one roofline line
+/// image token, and its last layer counts keys and values only, but for the last position) at the rate a 1024² matmul reaches on this machine. Printed as one roofline line
 /// per phase on standard error.
 enum DecodeProfile {
     static func measure(_ llava: LlavaModel, inputIds: Tensor, pixels: Tensor, batchSizes: [Int], newTokens: Int) throws -> [String: Any] {
@@ -25,8 +25,14 @@ enum DecodeProfile {
         let (_, prefill) = try BridgeProfile.measure {
             try Tensor.withoutGrad { try llava.forward(inputIds: inputIds, pixelValues: pixels, options: .init(logits: .last)) }
         }
-        let prefillFLOPs = 2 * layerParameters * Double(promptLength) + 2 * head
-            + attentionPerContext * Double(promptLength * promptLength) / 2 + 2 * visionParameters * Double(llava.imageTokenCount)
+        // The last layer computes keys and values for every position, the rest for the last one only
+        // (its other outputs are never read).
+        let layers = Double(text.layerCount), n = Double(promptLength)
+        let lastLayer = layerParameters / layers
+        let keyValue = Double(2 * text.hiddenSize * text.keyValueHeadCount * text.headDimension)
+        let prefillFLOPs = 2 * layerParameters * (layers - 1) / layers * n + 2 * keyValue * n + 2 * lastLayer + 2 * head
+            + attentionPerContext * (layers - 1) / layers * n * n / 2 + attentionPerContext / layers * n
+            + 2 * visionParameters * Double(llava.imageTokenCount)
         report["prefill"] = entry(prefill, units: 1, flops: prefillFLOPs, peak: peak)
         line("prefill (\(promptLength) tokens)", prefill, units: 1, unit: "prompt", flops: prefillFLOPs, peak: peak)
 
@@ -62,7 +68,10 @@ enum DecodeProfile {
         return ["units": units, "calls_per_unit": each.calls, "wall_ms_per_unit": each.wallSeconds * 1e3,
                 "libtorch_ms_per_unit": each.libtorchSeconds * 1e3, "swift_ms_per_unit": each.swiftSeconds * 1e3,
                 "flops_per_unit": flops, "arithmetic_minimum_ms_per_unit": flops / peak * 1e3,
-                "share_of_machine": each.wallSeconds > 0 ? flops / peak / each.wallSeconds : 0]
+                "share_of_machine": each.wallSeconds > 0 ? flops / peak / each.wallSeconds : 0,
+                "costliest_calls": each.costliest(8).map {
+                    ["function": $0.name, "calls_per_unit": $0.cost.calls, "ms_per_unit": $0.cost.seconds * 1e3] as [String: Any]
+                }]
     }
 
     /// "decode batch 8 (32 steps): 14.1 ms/step = libtorch 9.0 ms in 231 calls + Swift 5.1 ms;
@@ -73,6 +82,9 @@ enum DecodeProfile {
         let text = String(format: "%@: %.2f ms/%@ = libtorch %.2f ms in %d calls + Swift %.2f ms; arithmetic %.2f MFLOP = %.3f ms at %.0f GFLOPS → %.2f %% of the machine\n",
                           phase, each.wallSeconds * 1e3, unit, each.libtorchSeconds * 1e3, each.calls, each.swiftSeconds * 1e3,
                           flops / 1e6, minimum * 1e3, peak / 1e9, each.wallSeconds > 0 ? 100 * minimum / each.wallSeconds : 0)
-        FileHandle.standardError.write(Data(text.utf8))
+        let costliest = each.costliest(8).map {
+            String(format: "%@ %.3f ms (%d)", $0.name, $0.cost.seconds * 1e3, $0.cost.calls)
+        }
+        FileHandle.standardError.write(Data((text + "  costliest calls: " + costliest.joined(separator: ", ") + "\n").utf8))
     }
 }

@@ -1,0 +1,293 @@
+// Inference kernels: the no-autograd fast paths of a decode step on the CPU (float32). libtorch
+// spends most of a small model's decode step outside arithmetic: BLAS packs a whole weight matrix
+// for a gemm of 1-16 rows, and eager attention repeats the grouped keys, builds the score matrix,
+// adds the mask and runs softmax as separate passes. These kernels read each weight once and do a
+// head's attention in one pass over its keys. Used only where they apply (see each entry point);
+// everything else goes to libtorch as before.
+#include "internal.hpp"
+
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <cstring>
+#include <dlfcn.h>
+#include <atomic>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+using namespace ctorch;
+
+namespace {
+
+// One (batch, key/value head) group's view of the attention operands.
+struct AttentionOperands {
+  const float *q, *k, *v, *mask;
+  float *out, *probabilities;
+  int64_t batch, heads, groups, queries, keys, dim;
+  int64_t qs[3], ks[3], vs[3], ms[4];
+  float scale;
+};
+
+}  // namespace
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CT_HAVE_X86_VARIANTS 1
+namespace ctorch::avx512 {
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"))), apply_to = function)
+#define LANES 16
+#include "inference_kernels.hpp"
+#include "inference_attention.hpp"
+#undef LANES
+#pragma clang attribute pop
+}  // namespace ctorch::avx512
+namespace ctorch::avx2 {
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define LANES 8
+#include "inference_kernels.hpp"
+#include "inference_attention.hpp"
+#undef LANES
+#pragma clang attribute pop
+}  // namespace ctorch::avx2
+#endif
+namespace ctorch::baseline {
+#define LANES 4
+#include "inference_kernels.hpp"
+#include "inference_attention.hpp"
+#undef LANES
+}  // namespace ctorch::baseline
+
+namespace {
+
+enum class InstructionSet : int { baseline = 0, avx2 = 1, avx512 = 2 };
+
+bool supports(InstructionSet set) {
+  switch (set) {
+    case InstructionSet::baseline: return true;
+#ifdef CT_HAVE_X86_VARIANTS
+    case InstructionSet::avx2:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case InstructionSet::avx512:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#endif
+    default: return false;
+  }
+}
+
+// The kernels' settings: on unless UMED_KERNELS=off; the best instruction set this CPU has unless
+// UMED_KERNELS names another (baseline, avx2, avx512). ct_inference_kernels_set changes both.
+struct KernelSettings {
+  std::atomic<bool> enabled{true};
+  std::atomic<int> set{0};
+  KernelSettings() {
+    const char *forced = std::getenv("UMED_KERNELS");
+    InstructionSet best = supports(InstructionSet::avx512) ? InstructionSet::avx512
+                          : supports(InstructionSet::avx2) ? InstructionSet::avx2
+                                                           : InstructionSet::baseline;
+    if (forced != nullptr && std::strcmp(forced, "off") == 0) enabled = false;
+    if (forced != nullptr && std::strcmp(forced, "baseline") == 0) best = InstructionSet::baseline;
+    if (forced != nullptr && std::strcmp(forced, "avx2") == 0 && supports(InstructionSet::avx2)) {
+      best = InstructionSet::avx2;
+    }
+    set = static_cast<int>(best);
+  }
+};
+
+KernelSettings &settings() {
+  static KernelSettings value;
+  return value;
+}
+
+InstructionSet instructionSet() { return static_cast<InstructionSet>(settings().set.load(std::memory_order_relaxed)); }
+
+// OpenBLAS's pthread pool (Debian's libtorch multiplies matrices with it) keeps its threads
+// spinning for ~0.1 s after each call, on the cores these kernels' threads need: measured, a
+// 2-thread kernel then runs no faster than one. Its blas_thread_shutdown_ (what OpenBLAS runs
+// before a fork) parks the pool; the next threaded BLAS call starts it again (tens of µs). Only
+// the thread that issues BLAS calls runs these kernels, so no BLAS call is in flight here.
+void parkBLASThreads() {
+  using Shutdown = int (*)();
+  static const Shutdown shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"));
+  if (shutdown != nullptr && std::getenv("UMED_KEEP_BLAS_THREADS") == nullptr) shutdown();
+}
+
+// Runs body(begin, end) over [0, count) split across up to `threads` threads (this one included).
+template <typename Body>
+void parallelRanges(int64_t count, int threads, const Body &body) {
+  threads = static_cast<int>(std::min<int64_t>(std::max(threads, 1), count));
+  if (threads <= 1) {
+    body(int64_t(0), count);
+    return;
+  }
+  parkBLASThreads();
+  std::vector<std::thread> helpers;
+  helpers.reserve(threads - 1);
+  std::exception_ptr failure;
+  std::mutex failureLock;
+  for (int t = 1; t < threads; ++t) {
+    const int64_t begin = count * t / threads, end = count * (t + 1) / threads;
+    helpers.emplace_back([&, begin, end] {
+      try {
+        body(begin, end);
+      } catch (...) {
+        std::lock_guard<std::mutex> guard(failureLock);
+        failure = std::current_exception();
+      }
+    });
+  }
+  body(int64_t(0), count / threads);
+  for (auto &helper : helpers) helper.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// Whether libtorch must compute this call: autograd records it, or an EagerOnlyScope is open.
+bool eagerRequired(std::initializer_list<const at::Tensor *> tensors) {
+  if (EagerOnlyScope::active() || !settings().enabled.load(std::memory_order_relaxed)) return true;
+  if (!c10::GradMode::is_enabled()) return false;
+  for (const at::Tensor *t : tensors) {
+    if (t != nullptr && t->defined() && t->requires_grad()) return true;
+  }
+  return false;
+}
+
+bool plainFloat(const at::Tensor &t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat && t.layout() == at::kStrided;
+}
+
+// Weights this large (bytes) are split across threads: below it, starting a thread costs more.
+constexpr int64_t kParallelWeightBytes = int64_t(4) << 20;
+// Attention work (query rows × keys × dim) above which the groups are split across threads.
+constexpr int64_t kParallelAttentionWork = int64_t(4) << 20;
+
+}  // namespace
+
+namespace ctorch {
+
+c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Tensor &weight, const at::Tensor *bias) {
+  if (!plainFloat(input) || !plainFloat(weight) || weight.dim() != 2 || input.dim() < 1) return c10::nullopt;
+  if (bias != nullptr && (!plainFloat(*bias) || bias->dim() != 1 || bias->size(0) != weight.size(0))) {
+    return c10::nullopt;
+  }
+  const int64_t k = weight.size(1), n = weight.size(0);
+  if (k == 0 || n == 0 || input.size(-1) != k) return c10::nullopt;
+  const int64_t m = input.numel() / k;
+  if (m == 0 || m > 16 || eagerRequired({&input, &weight, bias})) return c10::nullopt;
+  const at::Tensor x = input.contiguous(), w = weight.contiguous();
+  const at::Tensor b = bias != nullptr ? bias->contiguous() : at::Tensor();
+  std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
+  shape.back() = n;
+  at::Tensor y = at::empty(shape, input.options());
+  const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>();
+  const float *bp = b.defined() ? b.data_ptr<float>() : nullptr;
+  float *yp = y.data_ptr<float>();
+  const int threads = n * k * 4 >= kParallelWeightBytes ? computeThreads() : 1;
+  const InstructionSet set = instructionSet();
+  parallelRanges(n, threads, [&](int64_t j0, int64_t j1) {
+#ifdef CT_HAVE_X86_VARIANTS
+    if (set == InstructionSet::avx512) return avx512::linear(xp, m, k, wp, bp, yp, n, j0, j1);
+    if (set == InstructionSet::avx2) return avx2::linear(xp, m, k, wp, bp, yp, n, j0, j1);
+#endif
+    baseline::linear(xp, m, k, wp, bp, yp, n, j0, j1);
+  });
+  return y;
+}
+
+}  // namespace ctorch
+
+extern "C" {
+
+int ct_inference_kernels(int *enabled, int *instruction_set, int *supported) {
+  CT_BEGIN
+  *enabled = settings().enabled.load() ? 1 : 0;
+  *instruction_set = settings().set.load();
+  *supported = 0;
+  for (int set = 0; set <= 2; ++set) {
+    if (supports(static_cast<InstructionSet>(set))) *supported |= 1 << set;
+  }
+  CT_END
+}
+
+int ct_inference_kernels_set(int enabled, int instruction_set) {
+  CT_BEGIN
+  if (instruction_set < 0 || instruction_set > 2 || !supports(static_cast<InstructionSet>(instruction_set))) {
+    throw std::invalid_argument("this CPU cannot run the inference kernels' instruction set " +
+                                std::to_string(instruction_set));
+  }
+  settings().enabled = enabled != 0;
+  settings().set = instruction_set;
+  CT_END
+}
+
+int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale,
+                           int want_probabilities, ct_tensor *out, ct_tensor *probabilities) {
+  CT_BEGIN
+  *out = nullptr;
+  if (probabilities != nullptr) *probabilities = nullptr;
+  const at::Tensor &q = T(query), &k = T(key), &v = T(value);
+  const at::Tensor *m = mask != nullptr ? &T(mask) : nullptr;
+  if (!plainFloat(q) || !plainFloat(k) || !plainFloat(v) || (m != nullptr && !plainFloat(*m))) return 0;
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4 || eagerRequired({&q, &k, &v, m})) return 0;
+  const int64_t batch = q.size(0), heads = q.size(1), queries = q.size(2), dim = q.size(3);
+  const int64_t groups = k.size(1), keys = k.size(2);
+  if (k.size(0) != batch || v.size(0) != batch || v.size(1) != groups || v.size(2) != keys || k.size(3) != dim ||
+      v.size(3) != dim || groups == 0 || heads % groups != 0 || keys == 0 || dim == 0) {
+    return 0;
+  }
+  at::Tensor qc = q.stride(3) == 1 ? q : q.contiguous();
+  at::Tensor kc = k.stride(3) == 1 ? k : k.contiguous();
+  at::Tensor vc = v.stride(3) == 1 ? v : v.contiguous();
+  at::Tensor mc;
+  if (m != nullptr) {
+    if (m->dim() > 4) return 0;
+    mc = m->expand({batch, heads, queries, keys});
+  }
+  at::Tensor result = at::empty({batch, queries, heads, dim}, q.options());
+  at::Tensor probs = want_probabilities ? at::empty({batch, heads, queries, keys}, q.options()) : at::Tensor();
+  AttentionOperands operands{};
+  operands.q = qc.data_ptr<float>();
+  operands.k = kc.data_ptr<float>();
+  operands.v = vc.data_ptr<float>();
+  operands.mask = mc.defined() ? mc.data_ptr<float>() : nullptr;
+  operands.out = result.data_ptr<float>();
+  operands.probabilities = probs.defined() ? probs.data_ptr<float>() : nullptr;
+  operands.batch = batch;
+  operands.heads = heads;
+  operands.groups = groups;
+  operands.queries = queries;
+  operands.keys = keys;
+  operands.dim = dim;
+  for (int i = 0; i < 3; ++i) {
+    operands.qs[i] = qc.stride(i);
+    operands.ks[i] = kc.stride(i);
+    operands.vs[i] = vc.stride(i);
+  }
+  for (int i = 0; i < 4; ++i) operands.ms[i] = mc.defined() ? mc.stride(i) : 0;
+  operands.scale = static_cast<float>(scale);
+  const int64_t work = batch * heads * queries * keys * dim;
+  const int threads = work >= kParallelAttentionWork ? computeThreads() : 1;
+  const InstructionSet set = instructionSet();
+  parallelRanges(batch * groups, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+#ifdef CT_HAVE_X86_VARIANTS
+      if (set == InstructionSet::avx512) {
+        avx512::attentionGroup(operands, item / groups, item % groups);
+        continue;
+      }
+      if (set == InstructionSet::avx2) {
+        avx2::attentionGroup(operands, item / groups, item % groups);
+        continue;
+      }
+#endif
+      baseline::attentionGroup(operands, item / groups, item % groups);
+    }
+  });
+  *out = wrap(result.transpose(1, 2));
+  if (want_probabilities && probabilities != nullptr) *probabilities = wrap(probs);
+  CT_END
+}
+
+}  // extern "C"
