@@ -124,24 +124,7 @@ void parallelRanges(int64_t count, int threads, const Body &body) {
     return;
   }
   parkBLASThreads();
-  std::vector<std::thread> helpers;
-  helpers.reserve(threads - 1);
-  std::exception_ptr failure;
-  std::mutex failureLock;
-  for (int t = 1; t < threads; ++t) {
-    const int64_t begin = count * t / threads, end = count * (t + 1) / threads;
-    helpers.emplace_back([&, begin, end] {
-      try {
-        body(begin, end);
-      } catch (...) {
-        std::lock_guard<std::mutex> guard(failureLock);
-        failure = std::current_exception();
-      }
-    });
-  }
-  body(int64_t(0), count / threads);
-  for (auto &helper : helpers) helper.join();
-  if (failure) std::rethrow_exception(failure);
+  runParallel(threads, [&](int part) { body(count * part / threads, count * (part + 1) / threads); });
 }
 
 // Whether libtorch must compute this call: autograd records it, or an EagerOnlyScope is open.
@@ -158,10 +141,11 @@ bool plainFloat(const at::Tensor &t) {
   return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat && t.layout() == at::kStrided;
 }
 
-// Weights this large (bytes) are split across threads: below it, starting a thread costs more.
-constexpr int64_t kParallelWeightBytes = int64_t(4) << 20;
+// Weights this large (bytes) are split across the kernels' threads: below it, handing work to a
+// thread costs about what it saves.
+constexpr int64_t kParallelWeightBytes = int64_t(512) << 10;
 // Attention work (query rows × keys × dim) above which the groups are split across threads.
-constexpr int64_t kParallelAttentionWork = int64_t(4) << 20;
+constexpr int64_t kParallelAttentionWork = int64_t(512) << 10;
 
 }  // namespace
 
@@ -287,6 +271,59 @@ int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_t
   });
   *out = wrap(result.transpose(1, 2));
   if (want_probabilities && probabilities != nullptr) *probabilities = wrap(probs);
+  CT_END
+}
+
+int ct_rms_norm_inference(ct_tensor input, ct_tensor weight, double eps, ct_tensor *out) {
+  CT_BEGIN
+  *out = nullptr;
+  const at::Tensor &x = T(input);
+  const at::Tensor *w = weight != nullptr ? &T(weight) : nullptr;
+  if (!plainFloat(x) || x.dim() < 1 || x.numel() == 0 || (w != nullptr && !plainFloat(*w))) return 0;
+  const int64_t dim = x.size(-1);
+  if ((w != nullptr && (w->dim() != 1 || w->size(0) != dim)) || eagerRequired({&x, w})) return 0;
+  const at::Tensor xc = x.contiguous();
+  const at::Tensor wc = w != nullptr ? w->contiguous() : at::Tensor();
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  const int64_t rows = x.numel() / dim;
+  const float *xp = xc.data_ptr<float>(), *wp = wc.defined() ? wc.data_ptr<float>() : nullptr;
+  float *yp = y.data_ptr<float>();
+  const float epsilon = static_cast<float>(eps);
+  switch (instructionSet()) {
+#ifdef CT_HAVE_X86_VARIANTS
+    case InstructionSet::avx512: avx512::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
+    case InstructionSet::avx2: avx2::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
+#endif
+    default: baseline::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
+  }
+  *out = wrap(std::move(y));
+  CT_END
+}
+
+int ct_rotary_inference(ct_tensor input, ct_tensor cosine, ct_tensor sine, ct_tensor *out) {
+  CT_BEGIN
+  *out = nullptr;
+  const at::Tensor &x = T(input), &c = T(cosine), &s = T(sine);
+  if (!plainFloat(x) || !plainFloat(c) || !plainFloat(s) || x.dim() != 4 || x.size(3) % 2 != 0) return 0;
+  if (eagerRequired({&x, &c, &s})) return 0;
+  const at::Tensor xs = x.stride(3) == 1 ? x : x.contiguous();
+  const at::Tensor cs = c.expand(x.sizes()), ss = s.expand(x.sizes());
+  if (cs.stride(3) != 1 || ss.stride(3) != 1) return 0;
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  const float *xp = xs.data_ptr<float>(), *cp = cs.data_ptr<float>(), *sp = ss.data_ptr<float>();
+  float *yp = y.data_ptr<float>();
+  const int64_t dim = x.size(3);
+  for (int64_t b = 0; b < x.size(0); ++b) {
+    for (int64_t h = 0; h < x.size(1); ++h) {
+      for (int64_t t = 0; t < x.size(2); ++t) {
+        const float *row = xp + b * xs.stride(0) + h * xs.stride(1) + t * xs.stride(2);
+        const float *cr = cp + b * cs.stride(0) + h * cs.stride(1) + t * cs.stride(2);
+        const float *sr = sp + b * ss.stride(0) + h * ss.stride(1) + t * ss.stride(2);
+        baseline::rotaryRow(row, cr, sr, yp + ((b * x.size(1) + h) * x.size(2) + t) * dim, dim);
+      }
+    }
+  }
+  *out = wrap(std::move(y));
   CT_END
 }
 

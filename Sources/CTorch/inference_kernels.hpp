@@ -248,3 +248,41 @@ static inline void weightedValues(const float *const *p, const float *v, int64_t
     }
   }
 }
+
+// ---- RMSNorm: y = w · x / sqrt(mean(x²) + eps) per row of `dim` floats ----
+
+static void rmsNormRows(const float *x, int64_t rowStride, const float *w, float eps, float *y, int64_t rows,
+                        int64_t dim) {
+  const int64_t body = dim - dim % LANES;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * rowStride;
+    float *yr = y + r * dim;
+    vec squares = splat(0.0f);
+    for (int64_t d = 0; d < body; d += LANES) {
+      const vec v = load(xr + d);
+      squares += v * v;
+    }
+    float sum = reduceAdd(squares);
+    for (int64_t d = body; d < dim; ++d) sum += xr[d] * xr[d];
+    const float inverse = 1.0f / std::sqrt(sum / static_cast<float>(dim) + eps);
+    const vec scale = splat(inverse);
+    for (int64_t d = 0; d < body; d += LANES) {
+      const vec normalized = load(xr + d) * scale;
+      store(yr + d, w != nullptr ? load(w + d) * normalized : normalized);
+    }
+    for (int64_t d = body; d < dim; ++d) {
+      const float normalized = xr[d] * inverse;
+      yr[d] = w != nullptr ? w[d] * normalized : normalized;
+    }
+  }
+}
+
+// ---- rotary embedding: y = x·cos + rotate_half(x)·sin over one row of `dim` floats ----
+
+// Products and sum rounded one by one, as the eager ops (mul, mul, add) do: bit for bit the same.
+static void rotaryRow(const float *x, const float *cosine, const float *sine, float *y, int64_t dim) {
+#pragma clang fp contract(off)
+  const int64_t half = dim / 2;
+  for (int64_t d = 0; d < half; ++d) y[d] = x[d] * cosine[d] + (-x[d + half]) * sine[d];
+  for (int64_t d = half; d < dim; ++d) y[d] = x[d] * cosine[d] + x[d - half] * sine[d];
+}

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ at::Scalar scalar(ct_scalar value);
 at::TensorOptions tensorOptions(ct_options options);
 // A Python-number-like tensor: takes part in type promotion as a scalar would.
 at::Tensor wrappedScalar(ct_scalar value);
+
+// Runs body(part) for part in [0, parts) on the calling thread (part 0) and the kernels' warm
+// worker threads (the rest); returns when all are done. One run at a time; parts beyond the
+// workers run on none (callers split work into computeThreads() parts at most).
+void runParallel(int parts, const std::function<void(int)> &body);
 
 // Threads the inference kernels may use: the cores the runtime was given (ct_use_cores).
 int computeThreads();

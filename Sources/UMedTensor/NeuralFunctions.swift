@@ -31,8 +31,13 @@ extension Tensor {
     }
 
     /// x / sqrt(mean(x², last dim) + eps) · weight, computed in float32 and cast back,
-    /// as Llama's RMSNorm does.
+    /// as Llama's RMSNorm does. Without autograd on float32 CPU tensors, one pass of the bridge's
+    /// inference kernel (`InferenceKernels`).
     public func rmsNorm(weight: Tensor?, eps: Double = 1e-6) -> Tensor {
+        if dtype == .float32, let fused = inferenceOnly({ ct_rms_norm_inference(handle, weight?.handle, eps, $0) }) {
+            withExtendedLifetime(weight) {}
+            return fused
+        }
         let input = dtype == .float32 || dtype == .float64 ? self : to(.float32)
         let normalized = input * (input.square().mean(dims: [-1], keepDim: true) + eps).rsqrt()
         let cast = normalized.dtype == dtype ? normalized : normalized.to(dtype)
@@ -104,6 +109,27 @@ extension Tensor {
 }
 
 extension Tensor {
+    /// Runs an inference kernel's bridge call: its result, or nil where the kernel does not apply.
+    func inferenceOnly(_ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) -> Tensor? {
+        var out: OpaquePointer? = nil
+        let status = body(&out)
+        withExtendedLifetime(self) {}
+        guard status == 0 else {
+            bridgeFailure()
+            return nil
+        }
+        return out.map { Tensor(handle: $0) }
+    }
+
+    /// x·cos + rotate_half(x)·sin in one pass for inference (x [b, h, t, d]; cos and sin
+    /// broadcastable to it), bit for bit what the tensor ops give; nil where the kernel does not
+    /// apply (see `inferenceAttention`).
+    public func inferenceRotary(cos: Tensor, sin: Tensor) -> Tensor? {
+        let result = inferenceOnly { ct_rotary_inference(handle, cos.handle, sin.handle, $0) }
+        withExtendedLifetime((cos, sin)) {}
+        return result
+    }
+
     /// Eager attention in one bridge call for inference: softmax(query·keyᵀ·scale + mask)·value with
     /// query [b, h, t, d], key and value [b, g, keys, d] (h a multiple of g: grouped-query heads read
     /// their group's keys, nothing repeated), an additive mask broadcastable to [b, h, t, keys].

@@ -35,7 +35,8 @@ final class InferenceKernelTests: XCTestCase {
         for set in InferenceKernels.supported {
             InferenceKernels.instructionSet = set
             for (batch, heads, groups, queries, keys, dim) in [(2, 4, 2, 5, 5, 32), (3, 8, 4, 1, 37, 32),
-                                                               (1, 2, 2, 19, 19, 20), (2, 6, 1, 3, 70, 64)] {
+                                                               (1, 2, 2, 19, 19, 20), (2, 6, 1, 3, 70, 64),
+                                                               (1, 4, 2, 72, 72, 32)] {  // the last split across threads
                 let q = Tensor.randn([batch, queries, heads, dim], generator: generator).transposed(1, 2)
                 let k = Tensor.randn([batch, groups, keys + 9, dim], generator: generator).narrow(dim: 2, start: 0, length: keys)
                 let v = Tensor.randn([batch, groups, keys + 9, dim], generator: generator).narrow(dim: 2, start: 0, length: keys)
@@ -97,7 +98,8 @@ final class InferenceKernelTests: XCTestCase {
     /// libtorch's gemm to float32 rounding, on every instruction set, and the same with the kernels off.
     func testLinearEqualsLibtorchOnEveryInstructionSet() {
         let generator = Generator(seed: 3)
-        for (rows, inputs, outputs) in [(1, 256, 300), (3, 37, 5), (8, 64, 1030), (16, 100, 7), (17, 48, 9)] {
+        // (4, 256, 1030): a weight over 512 KiB, split across the kernels' threads.
+        for (rows, inputs, outputs) in [(1, 256, 300), (3, 37, 5), (8, 64, 1030), (4, 256, 1030), (16, 100, 7), (17, 48, 9)] {
             let x = Tensor.randn([rows, 1, inputs], generator: generator)
             let weight = Tensor.randn([outputs, inputs], generator: generator)
             let bias = Tensor.randn([outputs], generator: generator)
@@ -119,5 +121,29 @@ final class InferenceKernelTests: XCTestCase {
         let x = Tensor.randn([2, 3])
         x.linear(weight: weight).sum().backward()
         XCTAssertEqual(weight.grad?.shape, [4, 3])
+    }
+
+    /// RMSNorm within float32 rounding of the tensor ops (rows of any width, weight or none); the
+    /// rotary embedding bit for bit, on a transposed view and with cos/sin broadcast over heads.
+    func testRMSNormAndRotaryEqualTheTensorOps() {
+        let generator = Generator(seed: 11)
+        for set in InferenceKernels.supported {
+            InferenceKernels.instructionSet = set
+            for width in [7, 32, 100] {
+                let x = Tensor.randn([3, 5, width], generator: generator) * 3
+                let weight = Tensor.randn([width], generator: generator)
+                let eager = x * (x.square().mean(dims: [-1], keepDim: true) + 1e-6).rsqrt()
+                XCTAssertLessThan(maxDifference(Tensor.withoutGrad { x.rmsNorm(weight: weight) }, weight * eager), 2e-6, "\(set) \(width)")
+                XCTAssertLessThan(maxDifference(Tensor.withoutGrad { x.rmsNorm(weight: nil) }, eager), 2e-6, "\(set) \(width)")
+            }
+        }
+        let x = Tensor.randn([2, 6, 4, 16], generator: generator).transposed(1, 2)  // [2, 4, 6, 16], strided
+        let angles = Tensor.randn([2, 1, 6, 8], generator: generator)
+        let cos = Tensor.cat([angles, angles], dim: -1).cos(), sin = Tensor.cat([angles, angles], dim: -1).sin()
+        let halves = x.split(size: 8, dim: -1)
+        let eager = x * cos + Tensor.cat([-halves[1], halves[0]], dim: -1) * sin
+        let fused = Tensor.withoutGrad { x.inferenceRotary(cos: cos, sin: sin) }
+        XCTAssertEqual(fused?.toArray(of: Float.self), eager.contiguous().toArray(of: Float.self))
+        XCTAssertNil(x.requiringGrad().inferenceRotary(cos: cos, sin: sin), "autograd records it")
     }
 }

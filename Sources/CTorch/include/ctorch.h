@@ -226,6 +226,11 @@ int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out);
    UMED_KERNELS=baseline|avx2) and a bit mask of the sets this CPU supports. Process-wide. */
 int ct_inference_kernels(int *enabled, int *instruction_set, int *supported);
 int ct_inference_kernels_set(int enabled, int instruction_set);
+/* RMSNorm over the last dimension (weight optional) and the rotary embedding x·cos + rotate_half(x)·sin
+   (x [b, h, t, d], cos/sin broadcastable to it), each in one pass, under the same conditions as
+   ct_attention_inference (else 0 with *out NULL). The rotary result equals the eager ops' bit for bit. */
+int ct_rms_norm_inference(ct_tensor input, ct_tensor weight, double eps, ct_tensor *out);
+int ct_rotary_inference(ct_tensor input, ct_tensor cosine, ct_tensor sine, ct_tensor *out);
 int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale,
                            int want_probabilities, ct_tensor *out, ct_tensor *probabilities);
 int ct_baddbmm(ct_tensor t, ct_tensor a, ct_tensor b, double beta, double alpha, ct_tensor *out);

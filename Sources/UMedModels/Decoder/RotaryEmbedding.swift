@@ -93,7 +93,8 @@ public struct RotaryEmbedding {
 
     /// x · cos + rotate_half(x) · sin for x [b, heads, t, headDimension].
     public static func apply(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
-        x * cos + rotateHalf(x) * sin
+        if let fused = x.inferenceRotary(cos: cos, sin: sin) { return fused }
+        return x * cos + rotateHalf(x) * sin
     }
 
     /// [x1, x2] → [−x2, x1] over the last dimension.
