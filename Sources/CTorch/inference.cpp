@@ -1,6 +1,6 @@
 // Inference kernels: the no-autograd fast paths of a decode step on the CPU (float32). libtorch
 // spends most of a small model's decode step outside arithmetic: BLAS packs a whole weight matrix
-// for a gemm of 1-16 rows, and eager attention repeats the grouped keys, builds the score matrix,
+// for a gemm of a few rows, and eager attention repeats the grouped keys, builds the score matrix,
 // adds the mask and runs softmax as separate passes. These kernels read each weight once and do a
 // head's attention in one pass over its keys. Used only where they apply (see each entry point);
 // everything else goes to libtorch as before.
@@ -144,6 +144,12 @@ bool plainFloat(const at::Tensor &t) {
 // Weights this large (bytes) are split across the kernels' threads: below it, handing work to a
 // thread costs about what it saves.
 constexpr int64_t kParallelWeightBytes = int64_t(512) << 10;
+// …or products this large (multiply-adds).
+constexpr int64_t kParallelMultiplyAdds = int64_t(1) << 20;
+// Rows up to which the linear kernel runs: decoding batches and rollouts (measured: with both
+// cores it keeps pace with OpenBLAS there, and calling BLAS between threaded kernels would restart
+// the pool these kernels park). Longer inputs (prefill, training) go to BLAS.
+constexpr int64_t kMaxLinearRows = 64;
 // Attention work (query rows × keys × dim) above which the groups are split across threads.
 constexpr int64_t kParallelAttentionWork = int64_t(512) << 10;
 
@@ -159,7 +165,7 @@ c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Ten
   const int64_t k = weight.size(1), n = weight.size(0);
   if (k == 0 || n == 0 || input.size(-1) != k) return c10::nullopt;
   const int64_t m = input.numel() / k;
-  if (m == 0 || m > 16 || eagerRequired({&input, &weight, bias})) return c10::nullopt;
+  if (m == 0 || m > kMaxLinearRows || eagerRequired({&input, &weight, bias})) return c10::nullopt;
   const at::Tensor x = input.contiguous(), w = weight.contiguous();
   const at::Tensor b = bias != nullptr ? bias->contiguous() : at::Tensor();
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
@@ -168,7 +174,7 @@ c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Ten
   const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>();
   const float *bp = b.defined() ? b.data_ptr<float>() : nullptr;
   float *yp = y.data_ptr<float>();
-  const int threads = n * k * 4 >= kParallelWeightBytes ? computeThreads() : 1;
+  const int threads = n * k * 4 >= kParallelWeightBytes || m * n * k >= kParallelMultiplyAdds ? computeThreads() : 1;
   const InstructionSet set = instructionSet();
   parallelRanges(n, threads, [&](int64_t j0, int64_t j1) {
 #ifdef CT_HAVE_X86_VARIANTS

@@ -82,7 +82,7 @@ class EagerOnlyScope {
   }
 };
 
-// y = input · weightᵀ (+ bias) by the inference kernel when it applies (float32 CPU, 1-16 rows, no
+// y = input · weightᵀ (+ bias) by the inference kernel when it applies (float32 CPU, 1-64 rows, no
 // gradient needed); nullopt otherwise.
 c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Tensor &weight, const at::Tensor *bias);
 

@@ -1,6 +1,6 @@
 import CTorch
 
-/// The bridge's inference kernels: a linear layer over 1-16 rows that reads each weight once, and
+/// The bridge's inference kernels: a linear layer over 1-64 rows that reads each weight once, and
 /// eager attention in one pass (grouped-query heads read their group's keys; no repeated keys, no
 /// score matrix of the whole sequence). They run where no gradient is recorded, on float32 CPU
 /// tensors, outside gradient checkpoints; libtorch computes everything else. The same arithmetic

@@ -33,6 +33,34 @@ final class GenerationTests: XCTestCase {
         }
     }
 
+    /// k samples per prompt, each prompt prefilled once: the same sequences as generating from the
+    /// prompts repeated k times (greedy tokens, log-probabilities, seeded samples, attention).
+    func testSamplesPerPromptEqualRepeatedPrompts() throws {
+        let reference = try DecoderFixtures.reference("qwen2")
+        let model = try DecoderFixtures.model("qwen2")
+        let prompts = reference.batch.prompts
+        let repeated = prompts.flatMap { Array(repeating: $0, count: 3) }
+        let capture = AttentionCapture(layers: .indices([0]))
+        for var configuration in [GenerationConfiguration.greedy(maxNewTokens: 6),
+                                  .sampling(maxNewTokens: 6, temperature: 1.5, seed: 5)] {
+            configuration.repetitionPenalty = 1.2
+            let expected = try model.generate(GenerationPrompt(leftPadding: repeated, padTokenId: 0),
+                                              configuration: configuration, attentionCapture: capture)
+            configuration.samplesPerPrompt = 3
+            let result = try model.generate(GenerationPrompt(leftPadding: prompts, padTokenId: 0),
+                                            configuration: configuration, attentionCapture: capture)
+            XCTAssertEqual(result.sequences.count, repeated.count)
+            XCTAssertEqual(result.sequences.map(\.tokens), expected.sequences.map(\.tokens), "sampling \(configuration.usesSampling)")
+            for (got, want) in zip(result.sequences, expected.sequences) {
+                for (a, b) in zip(got.logProbabilities, want.logProbabilities) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+                DecoderFixtures.assertClose(got.attentions[0].probabilities, want.attentions[0].probabilities, tolerance: 1e-6)
+            }
+        }
+        var invalid = GenerationConfiguration.greedy(maxNewTokens: 2)
+        invalid.samplesPerPrompt = 0
+        XCTAssertNotNil(invalid.validationProblem())
+    }
+
     func testEmbeddingsPromptGeneratesTheSameTokens() throws {
         let reference = try DecoderFixtures.reference("llama")
         let model = try DecoderFixtures.model("llama")

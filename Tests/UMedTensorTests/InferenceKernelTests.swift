@@ -94,12 +94,12 @@ final class InferenceKernelTests: XCTestCase {
         }, "turned off")
     }
 
-    /// 1-16 rows take the kernel (weights of any width, with and without bias); the result equals
+    /// 1-64 rows take the kernel (weights of any width, with and without bias); the result equals
     /// libtorch's gemm to float32 rounding, on every instruction set, and the same with the kernels off.
     func testLinearEqualsLibtorchOnEveryInstructionSet() {
         let generator = Generator(seed: 3)
         // (4, 256, 1030): a weight over 512 KiB, split across the kernels' threads.
-        for (rows, inputs, outputs) in [(1, 256, 300), (3, 37, 5), (8, 64, 1030), (4, 256, 1030), (16, 100, 7), (17, 48, 9)] {
+        for (rows, inputs, outputs) in [(1, 256, 300), (3, 37, 5), (8, 64, 1030), (4, 256, 1030), (16, 100, 7), (17, 48, 9), (40, 128, 200), (64, 16, 8), (65, 16, 8)] {
             let x = Tensor.randn([rows, 1, inputs], generator: generator)
             let weight = Tensor.randn([outputs, inputs], generator: generator)
             let bias = Tensor.randn([outputs], generator: generator)

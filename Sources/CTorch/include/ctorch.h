@@ -213,7 +213,7 @@ int ct_clamp(ct_tensor t, int has_min, double min, int has_max, double max, ct_t
 int ct_matmul(ct_tensor a, ct_tensor b, ct_tensor *out);
 int ct_bmm(ct_tensor a, ct_tensor b, ct_tensor *out);
 /* bias may be NULL. */
-/* x · weightᵀ (+ bias). Without autograd on float32 CPU tensors of 1-16 rows it runs the bridge's
+/* x · weightᵀ (+ bias). Without autograd on float32 CPU tensors of 1-64 rows it runs the bridge's
    inference kernel (each weight read once), else libtorch. */
 int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out);
 /* Eager attention in one pass for inference: query [b, h, t, d], key/value [b, g, keys, d] with h a

@@ -6,6 +6,8 @@ extension CausalModel {
     /// only). Each sequence stops on an EOS id, a stop string, or `maxNewTokens`; finished ones are
     /// fed `padTokenId` while the others go on, and their outputs are ignored.
     ///
+    /// - With `configuration.samplesPerPrompt` k > 1 the result has k sequences per prompt, each
+    ///   prompt's next to each other; the prompts are prefilled once.
     /// - attentionCapture: records, for every generated token, its attention row in the requested
     ///   layers (queries are ignored: always the generated token's own position). Costs one more
     ///   decode step at the end, for the rows of the last tokens. nil records nothing.
@@ -61,7 +63,7 @@ private struct GenerationLoop<Model: CausalModel> {
             AttentionCapture(layers: $0.layers, queries: .allNew, keys: $0.keys, heads: $0.heads)
         }
         cache = model.makeCache(growth: cacheGrowth)
-        let batch = prompt.input.batchSize
+        let batch = prompt.input.batchSize * configuration.samplesPerPrompt
         tokens = Array(repeating: [], count: batch)
         logProbabilities = Array(repeating: [], count: batch)
         stopReasons = Array(repeating: nil, count: batch)
@@ -74,9 +76,17 @@ private struct GenerationLoop<Model: CausalModel> {
             prompt.input, attentionMask: prompt.attentionMask, positionIds: nil, cache: &cache,
             options: ForwardOptions(logits: .last)).logits!
         device = logits.device
+        var promptTokens = prompt.tokenIds
+        let samples = configuration.samplesPerPrompt
+        if samples > 1 {
+            // Each prompt's state copied to its samples: [0, 0, …, 1, 1, …].
+            let rows = (0..<prompt.input.batchSize).flatMap { Array(repeating: $0, count: samples) }
+            logits = logits.indexSelect(dim: 0, index: Tensor(rows).to(device))
+            cache = cache.selectingBatchRows(rows)
+            promptTokens = rows.map { prompt.tokenIds[$0] }
+        }
         if configuration.repetitionPenalty != 1 {
-            presence = LogitsProcessing.presenceMask(
-                prompt.tokenIds, vocabularySize: logits.size(-1), device: logits.device)
+            presence = LogitsProcessing.presenceMask(promptTokens, vocabularySize: logits.size(-1), device: logits.device)
         }
         var chosen: [Int] = []
         for _ in 0..<configuration.maxNewTokens {

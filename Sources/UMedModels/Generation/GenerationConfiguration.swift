@@ -26,6 +26,10 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
     /// Tokens never generated (transformers' `suppress_tokens`: their logits become -inf), e.g.
     /// the image token, which an answer must not contain.
     public var suppressedTokenIds: [Int] = []
+    /// Sequences generated per prompt (transformers' `num_return_sequences`): each prompt is
+    /// prefilled once and its keys and values copied to its samples, which come out next to each
+    /// other (prompt 0's first, then prompt 1's…).
+    public var samplesPerPrompt = 1
 
     public init(
         maxNewTokens: Int = 32, usesSampling: Bool = false, temperature: Double = 1, topK: Int? = nil,
@@ -66,6 +70,7 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         if !(topP > 0 && topP <= 1) { return "top-p must be in (0, 1], got \(topP)" }
         if !(repetitionPenalty > 0) { return "the repetition penalty must be > 0, got \(repetitionPenalty)" }
         if stopStrings.contains("") { return "stop strings must not be empty" }
+        if samplesPerPrompt < 1 { return "samples per prompt must be at least 1, got \(samplesPerPrompt)" }
         return nil
     }
 
@@ -81,6 +86,7 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         case padTokenId = "pad_token_id"
         case seed
         case suppressedTokenIds = "suppress_tokens"
+        case samplesPerPrompt = "num_return_sequences"
     }
 
     public init(from decoder: Decoder) throws {
@@ -108,5 +114,6 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         padTokenId = try container.decodeIfPresent(Int.self, forKey: .padTokenId)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
         suppressedTokenIds = try value(.suppressedTokenIds, defaults.suppressedTokenIds)
+        samplesPerPrompt = try value(.samplesPerPrompt, defaults.samplesPerPrompt)
     }
 }

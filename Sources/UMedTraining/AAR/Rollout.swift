@@ -95,10 +95,14 @@ public struct RolloutMaker {
         let (promptIds, promptMask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: padTokenId)
         let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
         let promptLength = promptIds.shape[1]
+        // Each prompt is prefilled once; its k samples start from copies of its keys and values.
+        let (uniqueIds, uniqueMask) = GenerationPrompt.leftPad(prompts.map(\.example.inputIds), padTokenId: padTokenId)
+        let uniquePixels = Tensor.stack(prompts.map(\.example.pixelValues), dim: 0).to(device)
 
         // 1a. Sample k answers per prompt (never the image token), recording their attention to
         // the image patches.
         var generation = self.generation
+        generation.samplesPerPrompt = k
         generation.suppressedTokenIds = Array(Set(generation.suppressedTokenIds + [policy.configuration.imageTokenIndex])).sorted()
         let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
         let clock = ContinuousClock()
@@ -110,8 +114,8 @@ public struct RolloutMaker {
             policy.train(wasTraining)
             valueHead.train(headWasTraining)
         }
-        let generated = try policy.generate(inputIds: promptIds.to(device), pixelValues: pixels,
-                                            attentionMask: promptMask.to(device), configuration: generation,
+        let generated = try policy.generate(inputIds: uniqueIds.to(device), pixelValues: uniquePixels,
+                                            attentionMask: uniqueMask.to(device), configuration: generation,
                                             attentionCapture: capture)
 
         let generatedAt = clock.now

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import UMedModels
 import UMedTensor
@@ -19,7 +20,11 @@ enum DecodeProfile {
         let attentionPerContext = 4 * Double(text.layerCount * text.hiddenSize)
         let visionParameters = Double(llava.visionTower.parameterCount + llava.projector.parameterCount)
         let promptLength = inputIds.size(1)
-        var report: [String: Any] = ["matmul_gflops": peak / 1e9]
+        let bandwidth = copyBandwidth()
+        var report: [String: Any] = ["matmul_gflops": peak / 1e9, "copy_gb_per_s": bandwidth / 1e9]
+        FileHandle.standardError.write(Data(String(
+            format: "machine: %.0f GFLOPS (1024² matmul), %.1f GB/s (256 MB copy, one thread)\n", peak / 1e9,
+            bandwidth / 1e9).utf8))
 
         // Prefill: one forward over the prompt (image included).
         let (_, prefill) = try BridgeProfile.measure {
@@ -49,8 +54,17 @@ enum DecodeProfile {
             let decode = whole.subtracting(alonePrefill)
             let context = Double(promptLength) + Double(steps) / 2
             let flopsPerStep = Double(size) * (2 * layerParameters + 2 * head + attentionPerContext * context)
-            report["decode_batch_\(size)"] = entry(decode, units: steps, flops: flopsPerStep, peak: peak)
-            line("decode batch \(size) (\(steps) steps)", decode, units: steps, unit: "step", flops: flopsPerStep, peak: peak)
+            // What a step must read: every decoder weight and the head once (float32), and the keys
+            // and values held for each sequence.
+            let keyValueBytes = 2 * Double(text.layerCount * size * text.keyValueHeadCount * text.headDimension) * context * 4
+            let bytesPerStep = 4 * (layerParameters + head) + keyValueBytes
+            var measured = entry(decode, units: steps, flops: flopsPerStep, peak: peak)
+            let stepSeconds = decode.per(steps).wallSeconds
+            measured["bytes_read_per_unit"] = bytesPerStep
+            measured["read_gb_per_s"] = stepSeconds > 0 ? bytesPerStep / stepSeconds / 1e9 : 0
+            report["decode_batch_\(size)"] = measured
+            line("decode batch \(size) (\(steps) steps)", decode, units: steps, unit: "step", flops: flopsPerStep, peak: peak,
+                 bytes: bytesPerStep)
         }
         return report
     }
@@ -61,6 +75,19 @@ enum DecodeProfile {
         let n = 1024, iterations = 5
         let best = try (0..<3).map { _ in try NativeBenchmark.seconds(.matmul, size: n, iterations: iterations) }.min()!
         return 2 * Double(n * n * n) * Double(iterations) / best
+    }
+
+    /// Bytes per second of a 256 MB float32 tensor copy (libtorch, one thread; best of 3).
+    static func copyBandwidth() -> Double {
+        let source = Tensor.ones([64 << 20]), target = Tensor.empty([64 << 20])
+        target.copy(from: source)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            target.copy(from: source)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(64 << 22) / best  // read and written
     }
 
     static func entry(_ cost: BridgeCalls, units: Int, flops: Double, peak: Double) -> [String: Any] {
@@ -76,12 +103,19 @@ enum DecodeProfile {
 
     /// "decode batch 8 (32 steps): 14.1 ms/step = libtorch 9.0 ms in 231 calls + Swift 5.1 ms;
     /// arithmetic 0.6 MFLOP = 0.005 ms at 118 GFLOPS → 0.04 % of the machine"
-    static func line(_ phase: String, _ cost: BridgeCalls, units: Int, unit: String, flops: Double, peak: Double) {
+    static func line(
+        _ phase: String, _ cost: BridgeCalls, units: Int, unit: String, flops: Double, peak: Double, bytes: Double? = nil
+    ) {
         let each = cost.per(units)
         let minimum = flops / peak
-        let text = String(format: "%@: %.2f ms/%@ = libtorch %.2f ms in %d calls + Swift %.2f ms; arithmetic %.2f MFLOP = %.3f ms at %.0f GFLOPS → %.2f %% of the machine\n",
+        var text = String(format: "%@: %.2f ms/%@ = libtorch %.2f ms in %d calls + Swift %.2f ms; arithmetic %.2f MFLOP = %.3f ms at %.0f GFLOPS → %.2f %% of the machine",
                           phase, each.wallSeconds * 1e3, unit, each.libtorchSeconds * 1e3, each.calls, each.swiftSeconds * 1e3,
                           flops / 1e6, minimum * 1e3, peak / 1e9, each.wallSeconds > 0 ? 100 * minimum / each.wallSeconds : 0)
+        if let bytes, each.wallSeconds > 0 {
+            text += String(format: "; reads ≥ %.1f MB (weights, keys and values) → %.1f GB/s", bytes / 1e6,
+                           bytes / each.wallSeconds / 1e9)
+        }
+        text += "\n"
         let costliest = each.costliest(8).map {
             String(format: "%@ %.3f ms (%d)", $0.name, $0.cost.seconds * 1e3, $0.cost.calls)
         }
