@@ -127,14 +127,12 @@ void parallelRanges(int64_t count, int threads, const Body &body) {
   runParallel(threads, [&](int part) { body(count * part / threads, count * (part + 1) / threads); });
 }
 
-// Whether libtorch must compute this call: autograd records it, or an EagerOnlyScope is open.
-bool eagerRequired(std::initializer_list<const at::Tensor *> tensors) {
-  if (EagerOnlyScope::active() || !settings().enabled.load(std::memory_order_relaxed)) return true;
-  if (!c10::GradMode::is_enabled()) return false;
-  for (const at::Tensor *t : tensors) {
-    if (t != nullptr && t->defined() && t->requires_grad()) return true;
-  }
-  return false;
+// Whether libtorch must compute this call: gradient recording is on, an EagerOnlyScope is open, or
+// the kernels are turned off.
+// The kernels run only inside no-grad scopes — not merely where no input requires a gradient, so
+// that a frozen layer under autograd computes exactly what it computed while trainable.
+bool eagerRequired() {
+  return c10::GradMode::is_enabled() || EagerOnlyScope::active() || !settings().enabled.load(std::memory_order_relaxed);
 }
 
 bool plainFloat(const at::Tensor &t) {
@@ -165,7 +163,7 @@ c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Ten
   const int64_t k = weight.size(1), n = weight.size(0);
   if (k == 0 || n == 0 || input.size(-1) != k) return c10::nullopt;
   const int64_t m = input.numel() / k;
-  if (m == 0 || m > kMaxLinearRows || eagerRequired({&input, &weight, bias})) return c10::nullopt;
+  if (m == 0 || m > kMaxLinearRows || eagerRequired()) return c10::nullopt;
   const at::Tensor x = input.contiguous(), w = weight.contiguous();
   const at::Tensor b = bias != nullptr ? bias->contiguous() : at::Tensor();
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
@@ -220,7 +218,7 @@ int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_t
   const at::Tensor &q = T(query), &k = T(key), &v = T(value);
   const at::Tensor *m = mask != nullptr ? &T(mask) : nullptr;
   if (!plainFloat(q) || !plainFloat(k) || !plainFloat(v) || (m != nullptr && !plainFloat(*m))) return 0;
-  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4 || eagerRequired({&q, &k, &v, m})) return 0;
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4 || eagerRequired()) return 0;
   const int64_t batch = q.size(0), heads = q.size(1), queries = q.size(2), dim = q.size(3);
   const int64_t groups = k.size(1), keys = k.size(2);
   if (k.size(0) != batch || v.size(0) != batch || v.size(1) != groups || v.size(2) != keys || k.size(3) != dim ||
@@ -287,7 +285,7 @@ int ct_rms_norm_inference(ct_tensor input, ct_tensor weight, double eps, ct_tens
   const at::Tensor *w = weight != nullptr ? &T(weight) : nullptr;
   if (!plainFloat(x) || x.dim() < 1 || x.numel() == 0 || (w != nullptr && !plainFloat(*w))) return 0;
   const int64_t dim = x.size(-1);
-  if ((w != nullptr && (w->dim() != 1 || w->size(0) != dim)) || eagerRequired({&x, w})) return 0;
+  if ((w != nullptr && (w->dim() != 1 || w->size(0) != dim)) || eagerRequired()) return 0;
   const at::Tensor xc = x.contiguous();
   const at::Tensor wc = w != nullptr ? w->contiguous() : at::Tensor();
   at::Tensor y = at::empty(x.sizes(), x.options());
@@ -311,7 +309,7 @@ int ct_rotary_inference(ct_tensor input, ct_tensor cosine, ct_tensor sine, ct_te
   *out = nullptr;
   const at::Tensor &x = T(input), &c = T(cosine), &s = T(sine);
   if (!plainFloat(x) || !plainFloat(c) || !plainFloat(s) || x.dim() != 4 || x.size(3) % 2 != 0) return 0;
-  if (eagerRequired({&x, &c, &s})) return 0;
+  if (eagerRequired()) return 0;
   const at::Tensor xs = x.stride(3) == 1 ? x : x.contiguous();
   const at::Tensor cs = c.expand(x.sizes()), ss = s.expand(x.sizes());
   if (cs.stride(3) != 1 || ss.stride(3) != 1) return 0;

@@ -7,7 +7,7 @@ import UMedTensor
 /// - mask: additive, broadcastable to [batch, heads, queries, keys] (0 = attend, a large negative
 ///   number or -inf = blocked); see `AttentionMask`.
 /// - Softmax runs in float32 whatever the input dtype, as transformers' eager attention does.
-/// - Without autograd on float32 CPU tensors it runs in one bridge call (`Tensor.inferenceAttention`),
+/// - Inside `Tensor.withoutGrad` on float32 CPU tensors it runs in one bridge call (`Tensor.inferenceAttention`),
 ///   the same arithmetic in one pass; otherwise as tensor ops.
 /// - `returnProbabilities`: also return softmax(QKᵀ·scale + mask) as [batch, heads, queries, keys]
 ///   (the vision-relevance reward reads these). When false nothing extra is kept.

@@ -2,7 +2,7 @@ import CTorch
 
 /// The bridge's inference kernels: a linear layer over 1-64 rows that reads each weight once, and
 /// eager attention in one pass (grouped-query heads read their group's keys; no repeated keys, no
-/// score matrix of the whole sequence). They run where no gradient is recorded, on float32 CPU
+/// score matrix of the whole sequence). They run inside no-grad scopes (`Tensor.withoutGrad`), on float32 CPU
 /// tensors, outside gradient checkpoints; libtorch computes everything else. The same arithmetic
 /// as the ops they replace, summed in another order (differences of a few float32 ulps).
 ///

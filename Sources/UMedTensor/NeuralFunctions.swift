@@ -31,7 +31,7 @@ extension Tensor {
     }
 
     /// x / sqrt(mean(x², last dim) + eps) · weight, computed in float32 and cast back,
-    /// as Llama's RMSNorm does. Without autograd on float32 CPU tensors, one pass of the bridge's
+    /// as Llama's RMSNorm does. Inside `Tensor.withoutGrad` on float32 CPU tensors, one pass of the bridge's
     /// inference kernel (`InferenceKernels`).
     public func rmsNorm(weight: Tensor?, eps: Double = 1e-6) -> Tensor {
         if dtype == .float32, let fused = inferenceOnly({ ct_rms_norm_inference(handle, weight?.handle, eps, $0) }) {
@@ -134,7 +134,7 @@ extension Tensor {
     /// query [b, h, t, d], key and value [b, g, keys, d] (h a multiple of g: grouped-query heads read
     /// their group's keys, nothing repeated), an additive mask broadcastable to [b, h, t, keys].
     /// Returns the output [b, h, t, d] and, when asked, the probabilities [b, h, t, keys]; nil where
-    /// the kernel does not apply (autograd recording, not float32, not on the CPU) — then compute it
+    /// the kernel does not apply (gradient recording on, not float32, not on the CPU) — then compute it
     /// with tensor ops.
     public static func inferenceAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, scale: Double, returnProbabilities: Bool

@@ -81,6 +81,8 @@ final class InferenceKernelTests: XCTestCase {
         let parameter = Tensor.randn([1, 2, 3, 8]).requiringGrad()
         XCTAssertNil(Tensor.inferenceAttention(query: parameter, key: k, value: v, mask: nil, scale: 1, returnProbabilities: false),
                      "autograd records it")
+        XCTAssertNil(Tensor.inferenceAttention(query: q, key: k, value: v, mask: nil, scale: 1, returnProbabilities: false),
+                     "gradient recording on, even with nothing requiring a gradient")
         XCTAssertNotNil(Tensor.withoutGrad {
             Tensor.inferenceAttention(query: parameter, key: k, value: v, mask: nil, scale: 1, returnProbabilities: false)
         })

@@ -213,13 +213,13 @@ int ct_clamp(ct_tensor t, int has_min, double min, int has_max, double max, ct_t
 int ct_matmul(ct_tensor a, ct_tensor b, ct_tensor *out);
 int ct_bmm(ct_tensor a, ct_tensor b, ct_tensor *out);
 /* bias may be NULL. */
-/* x · weightᵀ (+ bias). Without autograd on float32 CPU tensors of 1-64 rows it runs the bridge's
+/* x · weightᵀ (+ bias). Inside a no-grad scope, on float32 CPU tensors of 1-64 rows, it runs the bridge's
    inference kernel (each weight read once), else libtorch. */
 int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out);
 /* Eager attention in one pass for inference: query [b, h, t, d], key/value [b, g, keys, d] with h a
    multiple of g (grouped-query heads share their group's keys), mask additive and broadcastable to
    [b, h, t, keys] or NULL; softmax(q·kᵀ·scale + mask)·v as [b, h, t, d], and the probabilities
-   [b, h, t, keys] when want_probabilities. Runs only without autograd on float32 CPU tensors:
+   [b, h, t, keys] when want_probabilities. Runs only inside a no-grad scope on float32 CPU tensors:
    otherwise returns 0 with *out NULL and the caller computes it with libtorch ops. */
 /* The inference kernels' settings: whether they run (UMED_KERNELS=off turns them off), the
    instruction set they use (0 baseline, 1 AVX2+FMA, 2 AVX-512; the best the CPU has unless
