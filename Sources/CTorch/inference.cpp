@@ -1,4 +1,4 @@
-// Inference kernels: the no-autograd fast paths of a decode step on the CPU (float32). libtorch
+// Inference kernels: the fast paths of a decode step inside no-grad scopes on the CPU (float32). libtorch
 // spends most of a small model's decode step outside arithmetic: BLAS packs a whole weight matrix
 // for a gemm of a few rows, and eager attention repeats the grouped keys, builds the score matrix,
 // adds the mask and runs softmax as separate passes. These kernels read each weight once and do a
@@ -8,14 +8,14 @@
 
 #include <c10/core/GradMode.h>
 
-#include <algorithm>
-#include <cstring>
 #include <dlfcn.h>
+
+#include <algorithm>
 #include <atomic>
-#include <exception>
+#include <cmath>
+#include <cstring>
 #include <limits>
-#include <mutex>
-#include <thread>
+#include <vector>
 
 using namespace ctorch;
 
