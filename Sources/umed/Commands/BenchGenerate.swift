@@ -48,11 +48,12 @@ struct BenchGenerate: ParsableCommand {
             }
             results["tokens_per_second_batch_\(size)"] = Double(generated) / seconds
         }
+        // Read before the profile, whose bandwidth probe allocates 512 MB of its own.
+        results["peak_rss_mb"] = ProcessMemory.read().peakResidentMegabytes
         if profile {
             results["profile"] = try DecodeProfile.measure(
                 llava, inputIds: inputIds, pixels: pixels, batchSizes: batch, newTokens: newTokens)
         }
-        results["peak_rss_mb"] = ProcessMemory.read().peakResidentMegabytes
         results["load_average"] = ProcessMemory.loadAverage()
         let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
