@@ -25,7 +25,7 @@ namespace {
 struct AttentionOperands {
   const float *q, *k, *v, *mask;
   float *out, *probabilities;
-  int64_t batch, heads, groups, queries, keys, dim;
+  int64_t heads, groups, queries, keys, dim;
   int64_t qs[3], ks[3], vs[3], ms[4];
   float scale;
 };
@@ -57,6 +57,22 @@ namespace ctorch::baseline {
 #include "inference_attention.hpp"
 #undef LANES
 }  // namespace ctorch::baseline
+
+// `call` (a kernel call, unqualified) in the namespace of instruction set `set`.
+#ifdef CT_HAVE_X86_VARIANTS
+#define CT_KERNEL(set, call)                                                       \
+  do {                                                                             \
+    if ((set) == InstructionSet::avx512) {                                         \
+      avx512::call;                                                                \
+    } else if ((set) == InstructionSet::avx2) {                                    \
+      avx2::call;                                                                  \
+    } else {                                                                       \
+      baseline::call;                                                              \
+    }                                                                              \
+  } while (0)
+#else
+#define CT_KERNEL(set, call) ((void)(set), baseline::call)
+#endif
 
 namespace {
 
@@ -109,10 +125,12 @@ InstructionSet instructionSet() { return static_cast<InstructionSet>(settings().
 // 2-thread kernel then runs no faster than one. Its blas_thread_shutdown_ (what OpenBLAS runs
 // before a fork) parks the pool; the next threaded BLAS call starts it again (tens of µs). Only
 // the thread that issues BLAS calls runs these kernels, so no BLAS call is in flight here.
+// UMED_KEEP_BLAS_THREADS (set at start) leaves the pool alone, for measuring what parking buys.
 void parkBLASThreads() {
   using Shutdown = int (*)();
-  static const Shutdown shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"));
-  if (shutdown != nullptr && std::getenv("UMED_KEEP_BLAS_THREADS") == nullptr) shutdown();
+  static const Shutdown shutdown = std::getenv("UMED_KEEP_BLAS_THREADS") != nullptr
+      ? nullptr : reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"));
+  if (shutdown != nullptr) shutdown();
 }
 
 // Runs body(begin, end) over [0, count) split across up to `threads` threads (this one included).
@@ -174,13 +192,7 @@ c10::optional<at::Tensor> inferenceLinear(const at::Tensor &input, const at::Ten
   float *yp = y.data_ptr<float>();
   const int threads = n * k * 4 >= kParallelWeightBytes || m * n * k >= kParallelMultiplyAdds ? computeThreads() : 1;
   const InstructionSet set = instructionSet();
-  parallelRanges(n, threads, [&](int64_t j0, int64_t j1) {
-#ifdef CT_HAVE_X86_VARIANTS
-    if (set == InstructionSet::avx512) return avx512::linear(xp, m, k, wp, bp, yp, n, j0, j1);
-    if (set == InstructionSet::avx2) return avx2::linear(xp, m, k, wp, bp, yp, n, j0, j1);
-#endif
-    baseline::linear(xp, m, k, wp, bp, yp, n, j0, j1);
-  });
+  parallelRanges(n, threads, [&](int64_t j0, int64_t j1) { CT_KERNEL(set, linear(xp, m, k, wp, bp, yp, n, j0, j1)); });
   return y;
 }
 
@@ -242,7 +254,6 @@ int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_t
   operands.mask = mc.defined() ? mc.data_ptr<float>() : nullptr;
   operands.out = result.data_ptr<float>();
   operands.probabilities = probs.defined() ? probs.data_ptr<float>() : nullptr;
-  operands.batch = batch;
   operands.heads = heads;
   operands.groups = groups;
   operands.queries = queries;
@@ -260,17 +271,7 @@ int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_t
   const InstructionSet set = instructionSet();
   parallelRanges(batch * groups, threads, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-#ifdef CT_HAVE_X86_VARIANTS
-      if (set == InstructionSet::avx512) {
-        avx512::attentionGroup(operands, item / groups, item % groups);
-        continue;
-      }
-      if (set == InstructionSet::avx2) {
-        avx2::attentionGroup(operands, item / groups, item % groups);
-        continue;
-      }
-#endif
-      baseline::attentionGroup(operands, item / groups, item % groups);
+      CT_KERNEL(set, attentionGroup(operands, item / groups, item % groups));
     }
   });
   *out = wrap(result.transpose(1, 2));
@@ -293,13 +294,7 @@ int ct_rms_norm_inference(ct_tensor input, ct_tensor weight, double eps, ct_tens
   const float *xp = xc.data_ptr<float>(), *wp = wc.defined() ? wc.data_ptr<float>() : nullptr;
   float *yp = y.data_ptr<float>();
   const float epsilon = static_cast<float>(eps);
-  switch (instructionSet()) {
-#ifdef CT_HAVE_X86_VARIANTS
-    case InstructionSet::avx512: avx512::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
-    case InstructionSet::avx2: avx2::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
-#endif
-    default: baseline::rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim); break;
-  }
+  CT_KERNEL(instructionSet(), rmsNormRows(xp, dim, wp, epsilon, yp, rows, dim));
   *out = wrap(std::move(y));
   CT_END
 }

@@ -523,7 +523,8 @@ struct FunctionCost {
   int64_t nanoseconds = 0;
 };
 std::mutex profileTableLock;
-std::map<std::string, FunctionCost> profileTable;
+// Keyed by the entry point's __func__ (one static array each): no string made per call.
+std::map<const char *, FunctionCost> profileTable;
 }  // namespace
 
 void ctorch::profileRecord(const char *function, int64_t nanoseconds) {
@@ -545,7 +546,7 @@ int ct_profile_functions(char **text) {
   {
     std::lock_guard<std::mutex> guard(profileTableLock);
     for (const auto &[name, cost] : profileTable) {
-      lines += name + "\t" + std::to_string(cost.calls) + "\t" + std::to_string(cost.nanoseconds) + "\n";
+      lines += std::string(name) + "\t" + std::to_string(cost.calls) + "\t" + std::to_string(cost.nanoseconds) + "\n";
     }
   }
   *text = static_cast<char *>(std::malloc(lines.size() + 1));
