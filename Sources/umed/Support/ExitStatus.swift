@@ -91,7 +91,7 @@ enum ExitStatus: Int32, CaseIterable {
             }
         case let error as TensorError:
             switch error {
-            case .backend: self = .backend
+            case .backend, .distributed: self = .backend
             case .invalidSafetensors: self = .badInput
             case .io(let file, _): self = missingOr(file)
             }
