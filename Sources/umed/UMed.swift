@@ -9,7 +9,7 @@ struct UMed: ParsableCommand {
         abstract: "Find, show and explain abnormalities with medical vision-language models.",
         discussion: "Exit statuses (the same for every command):\n" + ExitStatus.table,
         subcommands: [Doctor.self, Bench.self, Tokenize.self, Forward.self, Embed.self, Generate.self,
-                      Mau.self, Fuzz.self, Phantoms.self, Train.self, Eval.self, Demo.self])
+                      Mau.self, Fuzz.self, Phantoms.self, Train.self, Launch.self, Eval.self, Demo.self])
 
     /// Parses and runs the command. Argument errors, help and `ExitCode` go through ArgumentParser
     /// (usage errors exit 64); every other error prints as itself (`file:line: problem`) and exits

@@ -40,6 +40,8 @@ private struct GenerationLoop<Model: CausalModel> {
     let configuration: GenerationConfiguration
     let decodeText: (([Int]) -> String)?
     let generator: Generator?
+    /// One generator per sequence when the configuration seeds each (`sequenceSeeds`).
+    let sequenceGenerators: [Generator]?
     let capture: AttentionCapture?
     var cache: KVCache
     var tokens: [[Int]]
@@ -59,11 +61,15 @@ private struct GenerationLoop<Model: CausalModel> {
         self.configuration = configuration
         self.decodeText = decodeText
         generator = configuration.seed.map { Generator(seed: $0) }
+        sequenceGenerators = configuration.usesSampling ? configuration.sequenceSeeds.map { $0.map { Generator(seed: $0) } } : nil
         capture = attentionCapture.map {
             AttentionCapture(layers: $0.layers, queries: .allNew, keys: $0.keys, heads: $0.heads)
         }
         cache = model.makeCache(growth: cacheGrowth)
         let batch = prompt.input.batchSize * configuration.samplesPerPrompt
+        if let seeds = configuration.sequenceSeeds {
+            precondition(seeds.count == batch, "\(seeds.count) sequence seeds for \(batch) sequences")
+        }
         tokens = Array(repeating: [], count: batch)
         logProbabilities = Array(repeating: [], count: batch)
         stopReasons = Array(repeating: nil, count: batch)
@@ -107,7 +113,8 @@ private struct GenerationLoop<Model: CausalModel> {
     /// returns what each row is fed next.
     mutating func chooseAndRecord(logits: Tensor) -> [Int] {
         let scores = LogitsProcessing.process(logits, configuration: configuration, presence: presence)
-        let chosen = LogitsProcessing.chooseTokens(scores, usesSampling: configuration.usesSampling, generator: generator)
+        let chosen = sequenceGenerators.map { LogitsProcessing.chooseTokens(scores, generators: $0) }
+            ?? LogitsProcessing.chooseTokens(scores, usesSampling: configuration.usesSampling, generator: generator)
         if let current = presence { presence = LogitsProcessing.marking(current, tokens: chosen) }
         let logProbability = logits.logSoftmax(dim: -1).gather(dim: 1, index: chosen.reshaped([-1, 1]))
         let ids = chosen.toArray(of: Int64.self).map { Int($0) }

@@ -30,6 +30,11 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
     /// prefilled once and its keys and values copied to its samples, which come out next to each
     /// other (prompt 0's first, then prompt 1's…).
     public var samplesPerPrompt = 1
+    /// Sampling only: one seed per generated sequence (after `samplesPerPrompt`), each drawing from
+    /// a private generator, so that a sequence's tokens do not depend on which sequences share its
+    /// batch — how the ranks of a data-parallel rollout sample exactly what one process would.
+    /// Overrides `seed`. Not part of a generation_config.json.
+    public var sequenceSeeds: [UInt64]?
 
     public init(
         maxNewTokens: Int = 32, usesSampling: Bool = false, temperature: Double = 1, topK: Int? = nil,
@@ -71,6 +76,7 @@ public struct GenerationConfiguration: Codable, Equatable, Sendable {
         if !(repetitionPenalty > 0) { return "the repetition penalty must be > 0, got \(repetitionPenalty)" }
         if stopStrings.contains("") { return "stop strings must not be empty" }
         if samplesPerPrompt < 1 { return "samples per prompt must be at least 1, got \(samplesPerPrompt)" }
+        if let sequenceSeeds, sequenceSeeds.isEmpty { return "sequence seeds must not be empty when given" }
         return nil
     }
 

@@ -83,4 +83,15 @@ public enum LogitsProcessing {
         guard usesSampling else { return scores.argmax(dim: -1) }
         return scores.softmax(dim: -1).multinomial(samples: 1, generator: generator).reshaped([-1])
     }
+
+    /// A draw per row from its softmax, row i with `generators[i]`: what row i gets does not depend
+    /// on the other rows. int64 [batch].
+    public static func chooseTokens(_ scores: Tensor, generators: [Generator]) -> Tensor {
+        precondition(generators.count == scores.size(0), "\(generators.count) generators for \(scores.size(0)) rows")
+        let probabilities = scores.softmax(dim: -1)
+        let rows = generators.enumerated().map { row, generator in
+            probabilities.narrow(dim: 0, start: row, length: 1).multinomial(samples: 1, generator: generator)
+        }
+        return Tensor.cat(rows, dim: 0).reshaped([-1])
+    }
 }

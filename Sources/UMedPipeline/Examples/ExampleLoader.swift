@@ -52,6 +52,30 @@ public struct TrainingBatch {
     }
 }
 
+/// The part of every batch one process of a data-parallel run serves: slice `index` of `count`
+/// equal, consecutive slices — so `count` processes at batch b serve exactly the examples one
+/// process serves at batch count·b.
+public struct DataShard: Equatable, Sendable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count > 0 && index >= 0 && index < count, "shard \(index) of \(count)")
+        self.index = index
+        self.count = count
+    }
+
+    /// The whole batch (one process).
+    public static let whole = DataShard(index: 0, count: 1)
+
+    /// This shard's slice of `items` (whose count `count` divides).
+    public func slice<Item>(_ items: [Item]) -> [Item] {
+        precondition(items.count % count == 0, "\(items.count) items do not split into \(count) equal shards")
+        let size = items.count / count
+        return Array(items[index * size..<(index + 1) * size])
+    }
+}
+
 /// Serves batches of `TrainingExample`s from a sample source: each epoch visits the samples in an order
 /// drawn from (seed, epoch) — a SplitMix64-driven Fisher–Yates permutation — and ends when fewer
 /// than a batch remain (the rest are skipped that epoch). Augmentation draws from a generator
@@ -65,6 +89,11 @@ public final class ExampleLoader {
     public let shuffle: Bool
     public let augmentation: BoxAugmentation?
     public let padTokenId: Int
+    /// The slice of each batch `nextBatch` collates (data parallelism; `batchSize` stays the
+    /// batch of all processes together, and the position advances by it).
+    public var shard = DataShard.whole {
+        didSet { precondition(batchSize % shard.count == 0, "batch \(batchSize) does not split into \(shard.count) shards") }
+    }
 
     /// The next example to serve. Setting it resumes there.
     public var position: DataPosition {
@@ -105,11 +134,12 @@ public final class ExampleLoader {
         return indices
     }
 
-    /// The next batch; after the last full batch of an epoch, the first of the next.
+    /// The next batch (this process's shard of it); after the last full batch of an epoch, the first
+    /// of the next.
     public func nextBatch() throws -> TrainingBatch {
         let (epoch, indices) = try nextIndices()
         var examples: [TrainingExample] = []
-        for index in indices {
+        for index in shard.slice(indices) {
             let (sample, image) = try source.sample(at: index)
             var rng = augmentationGenerator(epoch: epoch, index: index)
             let example = try processor.example(for: sample, image: image, augmentation: augmentation, rng: &rng)

@@ -91,6 +91,9 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
     public var valueClipRange = 0.2
     public var valueCoefficient = 0.5
     public var entropyCoefficient = 0.01
+    /// Dropout before the value head's linear layer (trl's 0.1). Its masks are drawn per process,
+    /// so a data-parallel run equals one process exactly only with 0.
+    public var valueHeadDropout = 0.1
     public var gamma = 1.0
     public var lambda = 0.95
     /// β of the per-token KL penalty (the starting value when adaptive).
@@ -105,6 +108,7 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         case mode, epochs, gamma, lambda
         case groupScale = "group_scale", minibatchSize = "minibatch_size", clipRange = "clip_range", valueClipRange = "value_clip_range"
         case valueCoefficient = "value_coefficient", entropyCoefficient = "entropy_coefficient"
+        case valueHeadDropout = "value_head_dropout"
         case klCoefficient = "kl_coefficient", klTarget = "kl_target", klHorizon = "kl_horizon"
     }
 
@@ -119,6 +123,7 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         valueClipRange = try section(.valueClipRange, default: defaults.valueClipRange)
         valueCoefficient = try section(.valueCoefficient, default: defaults.valueCoefficient)
         entropyCoefficient = try section(.entropyCoefficient, default: defaults.entropyCoefficient)
+        valueHeadDropout = try section(.valueHeadDropout, default: defaults.valueHeadDropout)
         gamma = try section(.gamma, default: defaults.gamma)
         lambda = try section(.lambda, default: defaults.lambda)
         klCoefficient = try section(.klCoefficient, default: defaults.klCoefficient)
@@ -135,6 +140,7 @@ public struct PPOHyperparameters: Codable, Equatable, Sendable {
         try require(valueClipRange > 0, "ppo.value_clip_range", "must be positive, got \(valueClipRange)")
         try require(valueCoefficient >= 0, "ppo.value_coefficient", "must not be negative, got \(valueCoefficient)")
         try require(entropyCoefficient >= 0, "ppo.entropy_coefficient", "must not be negative, got \(entropyCoefficient)")
+        try require((0..<1).contains(valueHeadDropout), "ppo.value_head_dropout", "must be in [0, 1), got \(valueHeadDropout)")
         try require((0...1).contains(gamma), "ppo.gamma", "must be in [0, 1], got \(gamma)")
         try require((0...1).contains(lambda), "ppo.lambda", "must be in [0, 1], got \(lambda)")
         try require(klCoefficient >= 0, "ppo.kl_coefficient", "must not be negative, got \(klCoefficient)")

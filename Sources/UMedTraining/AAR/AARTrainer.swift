@@ -11,6 +11,9 @@ import UMedTensor
 /// with its own learning rate, periodic evaluation as in Stage 1, and atomic checkpoints from
 /// which `run(resume: true)` continues exactly (weights, value head, optimizer, RNG, KL
 /// coefficient and data position; each step's sampling and minibatch order are seeded by the step).
+/// In a data-parallel job each of the N processes rolls out `rollout.prompts` prompts — together
+/// the N·`rollout.prompts` one process would — and scores them with its own reward functions;
+/// `PPOUpdate` then updates as one process would from all of them.
 ///
 /// Progress goes to `onEvent` (and to metrics.jsonl in the run directory); the trainer never prints.
 public final class AARTrainer {
@@ -42,18 +45,19 @@ public final class AARTrainer {
         let scaffold = try RunScaffold(
             output: configuration.output, checkpoint: configuration.checkpoint, model: configuration.model, seed: training.seed,
             resume: resume, configurationYAML: try configuration.yaml(), onEvent: onEvent)
-        let run = scaffold.run, device = scaffold.device, dtype = scaffold.dtype
+        let run = scaffold.run, device = scaffold.device, dtype = scaffold.dtype, parallel = scaffold.parallel
         let rewards = try AARRewards.make(configuration, runDirectory: runDirectory)
 
         // 2. The Stage-1 model (policy), its data (a phantom stream sized for `max_steps` ×
         // `rollout.prompts`), and what trains.
-        let data = try RunData(data: configuration.data, maxSteps: training.maxSteps, samplesPerStep: configuration.rollout.prompts)
+        let prompts = configuration.rollout.prompts
+        let data = try RunData(data: configuration.data, maxSteps: training.maxSteps, samplesPerStep: prompts * parallel.worldSize)
         let bundle = try ModelBundle.load(URL(fileURLWithPath: base), model: configuration.model, dtype: dtype, device: device)
         let model = bundle.model
         let processor = bundle.processor(maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
         let padTokenId = bundle.padTokenId
         let eosTokenIds = bundle.eosTokenIds
-        let loader = ExampleLoader(source: data.train, processor: processor, batchSize: configuration.rollout.prompts, seed: training.seed,
+        let loader = ExampleLoader(source: data.train, processor: processor, batchSize: prompts * parallel.worldSize, seed: training.seed,
                                    shuffle: data.shufflesTraining, padTokenId: padTokenId)
         let parts = Set(training.trainable)
         let prepared = try scaffold.prepare(model, parts: parts, lora: configuration.lora,
@@ -75,7 +79,8 @@ public final class AARTrainer {
         // 4. The value head (PPO mode) and one optimizer: the policy's groups and the head's own rate.
         // Drawn from the global generator (seeded above; its state is checkpointed, so the head's
         // dropout masks continue exactly on resume).
-        let valueHead = ValueHead(hiddenSize: model.configuration.text.hiddenSize, dtype: .float32, device: device)
+        let valueHead = ValueHead(hiddenSize: model.configuration.text.hiddenSize, dropoutProbability: configuration.ppo.valueHeadDropout,
+                                  dtype: .float32, device: device)
         var groups = model.parameterGroups(weightDecay: training.weightDecay) { _ in training.learningRate }.map(\.1)
         if configuration.ppo.mode == .ppo {
             groups.append(ParameterGroup(parameters: valueHead.parameters(), learningRate: training.valueLearningRate))
@@ -87,7 +92,9 @@ public final class AARTrainer {
         // start event, validation and checkpoints.
         let totalSteps = training.maxSteps
         var state = try scaffold.begin(model: model, prepared: prepared, optimizer: optimizer, loader: loader, totalSteps: totalSteps,
-                                       lora: configuration.lora) { try Self.restoreExtras(from: $0, valueHead: valueHead, kl: &kl) }
+                                       lora: configuration.lora, extraParameters: valueHead.parameters()) {
+            try Self.restoreExtras(from: $0, valueHead: valueHead, kl: &kl)
+        }
         let emit = run.emit
         let evaluator = scaffold.evaluator(data: data, processor: processor, bundle: bundle,
                                            batchSize: max(configuration.rollout.prompts, 8), evaluation: configuration.evaluation,
@@ -104,29 +111,32 @@ public final class AARTrainer {
             step: { state, clock in
                 let stepBegan = clock.now
                 // 1. Rollout: the next prompts, k answers each, scored by policy, value head and reference.
-                let prompts = try Self.prompts(loader: loader, processor: processor)
+                let stepPrompts = try Self.prompts(loader: loader, processor: processor)
                 let maker = RolloutMaker(
                     tokenizer: bundle.tokenizer, answersPerPrompt: configuration.rollout.answersPerPrompt,
                     generation: configuration.rollout.generation(seed: training.seed, step: state.step, eosTokenIds: eosTokenIds),
-                    padTokenId: padTokenId, attentionLayers: attentionLayers)
+                    padTokenId: padTokenId, attentionLayers: attentionLayers,
+                    firstAnswer: parallel.rank * prompts * configuration.rollout.answersPerPrompt)
                 let rollout = try autocasting(autocast, device) {
-                    try maker.make(prompts: prompts, policy: model, reference: reference, valueHead: valueHead, device: device)
+                    try maker.make(prompts: stepPrompts, policy: model, reference: reference, valueHead: valueHead, device: device)
                 }
                 // Rewards, per term and in total.
-                let scores = try rewards.score(rollout.rewardBatch)
+                var scores = try rewards.score(rollout.rewardBatch)
+                if parallel.isDistributed { scores.statistics = try Self.statistics(of: scores, batch: rollout.rewardBatch, parallel: parallel) }
                 // 2–5. Advantages, then epochs of clipped updates over minibatches.
                 let updateBegan = clock.now
                 var rng = SplitMix64(seed: training.seed ^ 0x9_90_57E9, stream: UInt64(state.step))
                 let statistics = try autocasting(autocast, device) {
                     try PPOUpdate.run(rollout: rollout, rewards: scores.total, klCoefficient: kl.coefficient, policy: model,
                                       valueHead: valueHead, optimizer: optimizer, hyperparameters: configuration.ppo,
-                                      temperature: configuration.rollout.temperature, maxGradNorm: training.maxGradNorm, rng: &rng)
+                                      temperature: configuration.rollout.temperature, maxGradNorm: training.maxGradNorm, rng: &rng,
+                                      parallel: parallel)
                 }
                 let updateSeconds = seconds(clock.now - updateBegan)
                 // The KL controller reads the KL per answer: the per-token mean times tokens per answer.
                 let coefficient = kl.coefficient
-                let answers = rollout.rewardBatch.count
-                let answerTokens = rollout.answerMask.sum().item()
+                let counts = try parallel.sum([Double(rollout.rewardBatch.count), rollout.answerMask.sum().item()])
+                let answers = Int(counts[0]), answerTokens = counts[1]
                 kl.update(currentKL: statistics.referenceKL * answerTokens / Double(answers), samples: answers)
 
                 state.step += 1
@@ -158,13 +168,23 @@ public final class AARTrainer {
     /// The next prompts: each sample's first question with its image, and its first answer as the
     /// reference of the relevance reward.
     static func prompts(loader: ExampleLoader, processor: VisionLanguageProcessor) throws -> [RolloutPrompt] {
-        try loader.nextIndices().indices.map { index in
+        try loader.shard.slice(loader.nextIndices().indices).map { index in
             let (sample, image) = try loader.source.sample(at: index)
             guard let reference = sample.conversations.first(where: { $0.from == "gpt" })?.value else {
                 throw TrainingError.noTrainingData("sample \(sample.record.id) has no answer to compare with")
             }
             return RolloutPrompt(example: try processor.prompt(for: sample, image: image), reference: reference)
         }
+    }
+
+    /// The reward statistics of all ranks' answers together (each rank scored its own).
+    static func statistics(of scores: RewardScores, batch: RewardBatch, parallel: DataParallel) throws -> RewardStatistics {
+        var terms: [RewardTerm: [Float]] = [:]
+        for term in scores.terms.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            terms[term] = try parallel.gather(scores.terms[term]!)
+        }
+        let parsed = batch.items.map { AnswerGrounding(answer: $0.answer, imageSize: $0.imageSize).boxes.isEmpty ? Float(0) : 1 }
+        return RewardStatistics(terms: terms, total: try parallel.gather(scores.total), boxParsed: try parallel.gather(parsed).map { $0 > 0 })
     }
 
     // MARK: Stage 2's own checkpoint files

@@ -20,9 +20,18 @@ public enum PPOMath {
     }
 
     /// (values − mean) / √(variance + 1e-8) with masked statistics; `keepsMean` adds the mean back
-    /// (trl's `shift_mean=False`), as for rewards.
-    public static func maskedWhiten(_ values: Tensor, mask: Tensor, keepsMean: Bool = false) -> Tensor {
-        let mean = maskedMean(values, mask: mask), variance = maskedVariance(values, mask: mask)
+    /// (trl's `shift_mean=False`), as for rewards. `sum` adds tensors up over the processes of a
+    /// data-parallel run (in place), so the statistics are those of all ranks' values together;
+    /// by default one process's.
+    public static func maskedWhiten(_ values: Tensor, mask: Tensor, keepsMean: Bool = false,
+                                    sum: ([Tensor]) throws -> Void = { _ in }) rethrows -> Tensor {
+        let totals = [(values * mask).sum(), mask.sum()]
+        try sum(totals)
+        let (total, count) = (totals[0], totals[1])
+        let mean = total / count
+        let squares = ((values - mean).square() * mask).sum()
+        try sum([squares])
+        let variance = squares / count * (count / (count - 1))
         let whitened = (values - mean) * (variance + 1e-8).rsqrt()
         return keepsMean ? whitened + mean : whitened
     }

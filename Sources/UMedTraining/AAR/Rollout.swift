@@ -74,15 +74,20 @@ public struct RolloutMaker {
     public var padTokenId: Int
     /// Decoder layers whose attention the vision reward reads (nil: no attention is recorded).
     public var attentionLayers: AttentionCapture.Layers?
+    /// The index of this rollout's first answer among all answers of the step (all processes'):
+    /// answer i samples from a generator seeded by the generation seed and `firstAnswer + i`, so
+    /// each answer is the same whichever process, and batch, makes it.
+    public var firstAnswer: Int
 
     public init(tokenizer: Tokenizer, answersPerPrompt: Int, generation: GenerationConfiguration, padTokenId: Int,
-                attentionLayers: AttentionCapture.Layers? = .all) {
+                attentionLayers: AttentionCapture.Layers? = .all, firstAnswer: Int = 0) {
         precondition(answersPerPrompt > 0, "a rollout needs at least one answer per prompt")
         self.tokenizer = tokenizer
         self.answersPerPrompt = answersPerPrompt
         self.generation = generation
         self.padTokenId = padTokenId
         self.attentionLayers = attentionLayers
+        self.firstAnswer = firstAnswer
     }
 
     public func make(prompts: [RolloutPrompt], policy: LlavaModel, reference: ReferenceModel, valueHead: ValueHead,
@@ -93,8 +98,8 @@ public struct RolloutMaker {
         let imageSpan = try TokenPositions.patchSpan(of: prompts.map(\.example), imageTokenIndex: policy.configuration.imageTokenIndex,
                                                      patches: policy.patchTokenRange)
         let (promptIds, promptMask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: padTokenId)
-        let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
         let promptLength = promptIds.shape[1]
+        let pixels = Tensor.stack(examples.map(\.pixelValues), dim: 0).to(device)
         // Each prompt is prefilled once; its k samples start from copies of its keys and values.
         let (uniqueIds, uniqueMask) = GenerationPrompt.leftPad(prompts.map(\.example.inputIds), padTokenId: padTokenId)
         let uniquePixels = Tensor.stack(prompts.map(\.example.pixelValues), dim: 0).to(device)
@@ -103,6 +108,12 @@ public struct RolloutMaker {
         // the image patches.
         var generation = self.generation
         generation.samplesPerPrompt = k
+        if let seed = generation.seed {
+            generation.sequenceSeeds = (0..<examples.count).map { answer in
+                var generator = SplitMix64(seed: seed, stream: UInt64(firstAnswer + answer))
+                return generator.next()
+            }
+        }
         generation.suppressedTokenIds = Array(Set(generation.suppressedTokenIds + [policy.configuration.imageTokenIndex])).sorted()
         let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
         let clock = ContinuousClock()

@@ -31,17 +31,26 @@ public enum CheckpointFiles {
 
     /// Writes `rng.safetensors`: the global CPU generator's state.
     public static func writeRandomState(to directory: URL) throws {
-        try Safetensors.write([cpuGeneratorKey: Generator.global.state],
-                              to: directory.appendingPathComponent(randomStateFileName))
+        try writeRandomStates([Generator.global.state], to: directory)
     }
 
-    /// Restores the global CPU generator's state from `rng.safetensors`.
-    public static func readRandomState(from directory: URL) throws {
+    /// Writes `rng.safetensors` with each rank's global CPU generator state: rank 0's under "cpu",
+    /// rank r's under "cpu.rank<r>".
+    static func writeRandomStates(_ states: [Tensor], to directory: URL) throws {
+        let entries = states.enumerated().map { (randomStateKey(rank: $0.offset), $0.element) }
+        try Safetensors.write(Dictionary(uniqueKeysWithValues: entries), to: directory.appendingPathComponent(randomStateFileName))
+    }
+
+    static func randomStateKey(rank: Int) -> String { rank == 0 ? cpuGeneratorKey : "\(cpuGeneratorKey).rank\(rank)" }
+
+    /// Restores the global CPU generator's state (rank `rank`'s) from `rng.safetensors`.
+    public static func readRandomState(from directory: URL, rank: Int = 0) throws {
         let url = directory.appendingPathComponent(randomStateFileName)
         try requireFile(url)
         let tensors = try Safetensors.load(url)
-        guard let state = tensors[cpuGeneratorKey], state.dtype == .uint8 else {
-            throw TrainingError.malformed(file: url.path, problem: "no uint8 tensor \"\(cpuGeneratorKey)\"")
+        let key = randomStateKey(rank: rank)
+        guard let state = tensors[key], state.dtype == .uint8 else {
+            throw TrainingError.malformed(file: url.path, problem: "no uint8 tensor \"\(key)\"")
         }
         Generator.global.state = state.clone()
     }

@@ -21,12 +21,17 @@ struct RunCheckpoint {
     /// Names of the parameters the run trains (fixed at setup; the alignment phase freezes some
     /// of them for a while, which does not change what a checkpoint saves).
     let trainedNames: Set<String>
+    /// Rank 0 writes; every rank's RNG state goes into rng.safetensors.
+    var parallel = DataParallel.single
 
     /// Saves a checkpoint; `extras` writes a stage's own files into it (Stage 2: the value head
-    /// and the KL controller).
+    /// and the KL controller). In a data-parallel run every rank calls it (their RNG states are
+    /// gathered) and rank 0 writes.
     func save(state: TrainingState, model: LlavaModel, optimizer: any Optimizer,
               extras: (URL) throws -> Void = { _ in }) throws -> URL {
-        try store.save(step: state.step) { directory in
+        let randomStates = try parallel.gather(Generator.global.state)
+        guard parallel.isMain else { return store.runDirectory.appendingPathComponent(CheckpointStore.name(step: state.step)) }
+        return try store.save(step: state.step) { directory in
             try extras(directory)
             var trained: [String: Tensor] = [:]
             for (name, parameter) in model.namedParameters() where trainedNames.contains(name) {
@@ -35,7 +40,7 @@ struct RunCheckpoint {
             try Safetensors.write(trained, metadata: ["format": "pt"], to: directory.appendingPathComponent(Self.trainedFile))
             try exportModel(model, to: directory.appendingPathComponent("model"))
             try CheckpointFiles.writeOptimizer(optimizer.stateDict(), to: directory)
-            try CheckpointFiles.writeRandomState(to: directory)
+            try CheckpointFiles.writeRandomStates(randomStates, to: directory)
             try CheckpointFiles.writeState(state, to: directory)
         }
     }
@@ -67,7 +72,17 @@ struct RunCheckpoint {
 
     /// Loads a checkpoint into a run rebuilt from its start point (adapters attached, parts
     /// frozen as at setup): the trained parameters, optimizer and RNG states; returns the state.
-    static func restore(from directory: URL, model: LlavaModel, optimizer: any Optimizer, trainedNames: Set<String>) throws -> TrainingState {
+    static func restore(from directory: URL, model: LlavaModel, optimizer: any Optimizer, trainedNames: Set<String>,
+                        parallel: DataParallel = .single) throws -> TrainingState {
+        let state = try CheckpointFiles.readState(from: directory)
+        let savedWorld = state.worldSize ?? 1
+        guard savedWorld == parallel.worldSize else {
+            throw TrainingError.checkpointMismatch(
+                checkpoint: directory.path,
+                problem: "it was saved by \(savedWorld) process\(savedWorld == 1 ? "" : "es") and this run has \(parallel.worldSize): "
+                    + "resume with the same number (umed launch --nproc \(savedWorld)\(savedWorld == 1 ? ", or without umed launch" : "")) — "
+                    + "the data order and each process's random state depend on it")
+        }
         let checkpoint = try SafetensorsFile(url: directory.appendingPathComponent(trainedFile))
         let saved = Set(checkpoint.names)
         let missing = trainedNames.subtracting(saved).sorted()
@@ -88,7 +103,7 @@ struct RunCheckpoint {
             Tensor.withoutGrad { parameter.value.copy(from: tensor.to(parameter.device, parameter.dtype)) }
         }
         try optimizer.loadStateDict(try CheckpointFiles.readOptimizer(from: directory))
-        try CheckpointFiles.readRandomState(from: directory)
-        return try CheckpointFiles.readState(from: directory)
+        try CheckpointFiles.readRandomState(from: directory, rank: parallel.rank)
+        return state
     }
 }

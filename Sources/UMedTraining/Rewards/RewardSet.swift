@@ -72,9 +72,14 @@ public struct RewardStatistics: Codable, Equatable, Sendable {
     }
 
     public init(terms: [RewardTerm: [Float]], total: [Float], batch: RewardBatch) {
+        self.init(terms: terms, total: total,
+                  boxParsed: batch.items.map { !AnswerGrounding(answer: $0.answer, imageSize: $0.imageSize).boxes.isEmpty })
+    }
+
+    /// From the scores and, per answer, whether it holds a parsable box.
+    public init(terms: [RewardTerm: [Float]], total: [Float], boxParsed: [Bool]) {
         self.terms = Dictionary(uniqueKeysWithValues: terms.map { ($0.key.rawValue, Summary($0.value)) })
         self.total = Summary(total)
-        let parsed = batch.items.filter { !AnswerGrounding(answer: $0.answer, imageSize: $0.imageSize).boxes.isEmpty }.count
-        boxParseRate = batch.items.isEmpty ? 0 : Double(parsed) / Double(batch.items.count)
+        boxParseRate = boxParsed.isEmpty ? 0 : Double(boxParsed.filter { $0 }.count) / Double(boxParsed.count)
     }
 }

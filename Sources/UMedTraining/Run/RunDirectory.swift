@@ -13,22 +13,36 @@ final class RunDirectory {
     private let onEvent: (TrainingEvent) -> Void
     private var log: MetricsLog?
 
-    init(url: URL, keepLast: Int, resume: Bool, configurationYAML: String,
+    /// This process's place in a data-parallel run: rank 0 owns the directory (writes, reports);
+    /// the other ranks read it (the checkpoint to resume from) and stay quiet.
+    let parallel: DataParallel
+
+    init(url: URL, keepLast: Int, resume: Bool, configurationYAML: String, parallel: DataParallel = .single,
          onEvent: @escaping (TrainingEvent) -> Void) throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let store = CheckpointStore(runDirectory: url, keepLast: keepLast)
-        let latest = try store.latest()
-        if latest != nil && !resume { throw TrainingError.runDirectoryInUse(url.path) }
         self.url = url
         self.store = store
+        self.parallel = parallel
+        guard parallel.isMain else {
+            // Rank 0 claims the directory first (and may refuse it, which ends the job).
+            try parallel.barrier()
+            self.resumeFrom = resume ? try store.latest() : nil
+            self.onEvent = { _ in }
+            return
+        }
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let latest = try store.latest()
+        if latest != nil && !resume { throw TrainingError.runDirectoryInUse(url.path) }
         self.resumeFrom = resume ? latest : nil
         self.onEvent = onEvent
         try Data(configurationYAML.utf8).write(to: url.appendingPathComponent("config.yaml"), options: .atomic)
+        try parallel.barrier()
     }
 
     /// Opens metrics.jsonl: anew for a fresh run, kept through `step` (the restored checkpoint's)
     /// for a resumed one.
     func openMetrics(resumedAtStep step: Int) throws {
+        guard parallel.isMain else { return }
         let metricsURL = url.appendingPathComponent(MetricsLog.fileName)
         if resumeFrom == nil {
             try? FileManager.default.removeItem(at: metricsURL)
@@ -38,8 +52,9 @@ final class RunDirectory {
         }
     }
 
-    /// Records `event` in metrics.jsonl (once opened) and passes it on.
+    /// Records `event` in metrics.jsonl (once opened) and passes it on (rank 0 only).
     func emit(_ event: TrainingEvent) throws {
+        guard parallel.isMain else { return }
         try log?.record(event)
         onEvent(event)
     }
@@ -51,7 +66,9 @@ extension RunDirectory {
     /// limit, evaluating and checkpointing on their schedules; at the end a final evaluation, a last
     /// checkpoint and the model in `<run>/model`. `step` does one step — it advances `state` (step,
     /// counters, data position, `elapsedSeconds` from the clock) and emits its own event — and
-    /// returns Stage 1's step metrics for the summary.
+    /// returns Stage 1's step metrics for the summary. In a data-parallel run every rank runs the
+    /// loop in step; rank 0 alone evaluates and exports, a time limit reached on any rank stops all,
+    /// and `saveCheckpoint` runs on every rank (it gathers what each rank must keep).
     func loop(
         state: inout TrainingState, totalSteps: Int, timeLimit: Double?, evaluation: EvaluationSection,
         checkpointEvery: Int,
@@ -60,20 +77,21 @@ extension RunDirectory {
         saveCheckpoint: (TrainingState) throws -> URL,
         exportModel: (URL) throws -> Void
     ) throws -> RunSummary {
-        if evaluation.atStart && resumeFrom == nil { try emit(.evaluation(try evaluate(0))) }
+        let isMain = parallel.isMain
+        if evaluation.atStart && resumeFrom == nil && isMain { try emit(.evaluation(try evaluate(0))) }
         let clock = RunClock(before: state.elapsedSeconds)
         var lastEvaluation: EvaluationMetrics?
         var lastStep: StepMetrics?
         var stopReason = "finished"
         while state.step < totalSteps {
-            if let timeLimit, clock.elapsed() >= timeLimit {
+            if let timeLimit, try parallel.any(clock.elapsed() >= timeLimit) {
                 stopReason = "time limit of \(Int(timeLimit)) s reached at step \(state.step) of \(totalSteps)"
                 try emit(.warning(stopReason))
                 break
             }
             lastStep = try step(&state, clock) ?? lastStep
             let isLast = state.step >= totalSteps
-            if evaluation.every > 0 && state.step % evaluation.every == 0 && !isLast {
+            if evaluation.every > 0 && state.step % evaluation.every == 0 && !isLast && isMain {
                 lastEvaluation = try evaluate(state.step)
                 try emit(.evaluation(lastEvaluation!))
             }
@@ -81,11 +99,13 @@ extension RunDirectory {
                 try emit(.checkpointSaved(step: state.step, path: try saveCheckpoint(state).path))
             }
         }
-        lastEvaluation = try evaluate(state.step)
-        try emit(.evaluation(lastEvaluation!))
+        if isMain {
+            lastEvaluation = try evaluate(state.step)
+            try emit(.evaluation(lastEvaluation!))
+        }
         try emit(.checkpointSaved(step: state.step, path: try saveCheckpoint(state).path))
         let modelDirectory = url.appendingPathComponent("model")
-        try exportModel(modelDirectory)
+        if isMain { try exportModel(modelDirectory) }
         let summary = RunSummary(steps: state.step, seconds: state.elapsedSeconds, finalStep: lastStep,
                                  finalEvaluation: lastEvaluation, modelPath: modelDirectory.path, stopReason: stopReason)
         try emit(.finished(summary))

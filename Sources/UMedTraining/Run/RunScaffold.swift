@@ -5,12 +5,13 @@ import UMedPipeline
 import UMedTensor
 
 /// The setup both training stages share around their own step, in the order each calls it:
-/// 1. `init`: claim the run directory (`RunDirectory`), resolve device and precision, seed every
-///    generator;
+/// 1. `init`: join the data-parallel job when launched in one (`DataParallel`: torchrun's
+///    variables), claim the run directory (`RunDirectory`; rank 0), resolve device and precision,
+///    seed every generator;
 /// 2. `prepare`: make the model trainable — the listed parts, LoRA adapters, gradient
 ///    checkpointing, mixed precision — and note what trains;
 /// 3. `begin`: resume from the newest checkpoint (weights, optimizer, RNG, the stage's own files,
-///    the data position), open metrics.jsonl and announce the run;
+///    the data position), give every rank rank 0's weights, open metrics.jsonl and announce the run;
 /// 4. `evaluator` and `saver`: periodic validation and checkpoints, the same for both stages.
 /// Then `run.loop` runs the stage's step.
 final class RunScaffold {
@@ -18,12 +19,19 @@ final class RunScaffold {
     let device: Device
     let dtype: DType
     let seed: UInt64
+    let parallel: DataParallel
 
     init(output: OutputSection, checkpoint: CheckpointSection, model: ModelSection, seed: UInt64, resume: Bool,
          configurationYAML: String, onEvent: @escaping (TrainingEvent) -> Void) throws {
+        var device = try model.resolvedDevice()
+        // Each rank of a multi-GPU job takes its own GPU (LOCAL_RANK), as torchrun scripts do.
+        if model.device == "cuda", let job = try DistributedEnvironment.current(), job.worldSize > 1 {
+            device = .cuda(job.localRank)
+        }
+        parallel = try DataParallel.join(device: device)
         run = try RunDirectory(url: URL(fileURLWithPath: output.dir), keepLast: checkpoint.keepLast, resume: resume,
-                               configurationYAML: configurationYAML, onEvent: onEvent)
-        device = try model.resolvedDevice()
+                               configurationYAML: configurationYAML, parallel: parallel, onEvent: onEvent)
+        self.device = device
         dtype = model.resolvedDType(on: device)
         self.seed = seed
         Generator.seedAll(seed)
@@ -56,18 +64,25 @@ final class RunScaffold {
     /// The state the run starts from — the newest checkpoint's when resuming (weights, optimizer,
     /// RNG, then `restoreExtras` for the stage's own files, and the loader's position), else step
     /// 0 — with metrics.jsonl opened and the start announced (and the LoRA layers, when adapted).
+    /// In a data-parallel run the loader serves this rank's shard, and every parameter (with
+    /// `extraParameters`: the value head) is rank 0's before the first step.
     func begin(model: LlavaModel, prepared: Prepared, optimizer: any Optimizer, loader: ExampleLoader, totalSteps: Int,
-               lora: LoRASection, restoreExtras: (URL) throws -> Void = { _ in }) throws -> TrainingState {
-        var state = TrainingState(step: 0)
+               lora: LoRASection, extraParameters: [Parameter] = [],
+               restoreExtras: (URL) throws -> Void = { _ in }) throws -> TrainingState {
+        var state = TrainingState(step: 0, worldSize: parallel.worldSize)
+        loader.shard = parallel.shard
         if let checkpoint = run.resumeFrom {
-            state = try RunCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: prepared.trainedNames)
+            state = try RunCheckpoint.restore(from: checkpoint, model: model, optimizer: optimizer, trainedNames: prepared.trainedNames,
+                                              parallel: parallel)
             try restoreExtras(checkpoint)
             loader.position = state.dataPosition
         }
+        try parallel.broadcastFromMain((model.parameters() + extraParameters).map(\.value))
         try run.openMetrics(resumedAtStep: state.step)
         try run.emit(.started(RunStart(
             runDirectory: run.url.path, totalSteps: totalSteps, trainableParameters: prepared.trainableCount,
-            totalParameters: model.parameterCount, device: "\(device)", dtype: "\(dtype)",
+            totalParameters: model.parameterCount, device: parallel.isDistributed ? "\(device) × \(parallel.worldSize) processes" : "\(device)",
+            dtype: "\(dtype)",
             resumedFromStep: run.resumeFrom == nil ? nil : state.step)))
         if !prepared.adapted.isEmpty {
             try run.emit(.warning("LoRA on \(prepared.adapted.count) layers (\(lora.targetModules.joined(separator: ", ")))"))
@@ -86,6 +101,6 @@ final class RunScaffold {
 
     /// Checkpoints of this run's trained parameters (and the exported model).
     func saver(bundle: ModelBundle, lora: LoRASection, prepared: Prepared) -> RunCheckpoint {
-        RunCheckpoint(start: bundle, lora: lora, store: run.store, trainedNames: prepared.trainedNames)
+        RunCheckpoint(start: bundle, lora: lora, store: run.store, trainedNames: prepared.trainedNames, parallel: parallel)
     }
 }

@@ -9,7 +9,9 @@ import UMedTensor
 /// Stage 1, abnormal-aware instruction tuning (METHOD.md §3): the answer-token loss on MAU
 /// conversations, with AdamW, warmup + cosine, gradient accumulation, global-norm clipping,
 /// optional LoRA, periodic evaluation and atomic checkpoints from which `run(resume: true)`
-/// continues exactly where a killed run stopped.
+/// continues exactly where a killed run stopped. Launched in a data-parallel job (`umed launch`,
+/// torchrun's variables), each of the N processes takes `batch_size` examples of every micro-batch
+/// — together what one process takes at N·`batch_size` — and the gradients are summed over them.
 ///
 /// Progress goes to `onEvent` (and to metrics.jsonl in the run directory); the trainer never prints.
 public final class SFTTrainer {
@@ -34,19 +36,21 @@ public final class SFTTrainer {
         let scaffold = try RunScaffold(
             output: configuration.output, checkpoint: configuration.checkpoint, model: configuration.model, seed: training.seed,
             resume: resume, configurationYAML: try configuration.yaml(), onEvent: onEvent)
-        let run = scaffold.run, device = scaffold.device
+        let run = scaffold.run, device = scaffold.device, parallel = scaffold.parallel
 
         // 2. Data and the model it trains.
         let data = try RunData(data: configuration.data, maxSteps: training.maxSteps,
-                               samplesPerStep: training.batchSize * training.gradientAccumulation)
-        let bundle = try ModelBundle.make(configuration, runDirectory: runDirectory, dtype: scaffold.dtype, device: device,
-                                          texts: { try data.tokenizerTexts(chatFormat: $0, system: self.configuration.data.systemPrompt) })
+                               samplesPerStep: training.batchSize * training.gradientAccumulation * parallel.worldSize)
+        let bundle = try parallel.mainFirst {
+            try ModelBundle.make(configuration, runDirectory: runDirectory, dtype: scaffold.dtype, device: device,
+                                 texts: { try data.tokenizerTexts(chatFormat: $0, system: self.configuration.data.systemPrompt) })
+        }
         let model = bundle.model
         let processor = bundle.processor(maximumLength: configuration.data.maxLength, system: configuration.data.systemPrompt)
         let padTokenId = bundle.padTokenId
         let microBatches = training.gradientAccumulation
         let loader = ExampleLoader(
-            source: data.train, processor: processor, batchSize: training.batchSize, seed: training.seed,
+            source: data.train, processor: processor, batchSize: training.batchSize * parallel.worldSize, seed: training.seed,
             shuffle: data.shufflesTraining, augmentation: configuration.data.augmentation.boxAugmentation,
             padTokenId: padTokenId)
         let totalSteps = try training.totalSteps(trainingSamples: data.train.count, batchesPerEpoch: loader.batchesPerEpoch)
@@ -89,22 +93,28 @@ public final class SFTTrainer {
                 schedule.apply(to: optimizer, step: step)
                 var batches: [TrainingBatch] = []
                 for _ in 0..<microBatches { batches.append(try loader.nextBatch()) }
-                let stepTokens = batches.reduce(0) { $0 + $1.answerTokenCount }
-                var lossSum = 0.0
+                // The loss is a mean over the answer tokens of the whole step, on all ranks together.
+                let stepTokens = Int(try parallel.sum([Double(batches.reduce(0) { $0 + $1.answerTokenCount })])[0])
+                var lossSum = 0.0, stepInputTokens = 0, stepSamples = 0
                 for batch in batches.flatMap({ $0.groupedByLength(maxPieces: training.lengthGroups, padTokenId: padTokenId) }) {
                     let (sum, _) = try SFTStep.summedLoss(model: model, batch: batch, device: device, autocast: autocast)
                     let loss = sum / Double(max(stepTokens, 1))
                     loss.backward()
                     lossSum += sum.item()
-                    windowTokens += batch.examples.reduce(0) { $0 + $1.inputIds.count }
-                    windowSamples += batch.examples.count
+                    stepInputTokens += batch.examples.reduce(0) { $0 + $1.inputIds.count }
+                    stepSamples += batch.examples.count
                 }
+                try parallel.sumGradients(optimizer.allParameters)
+                let totals = try parallel.sum([lossSum, Double(stepInputTokens), Double(stepSamples)])
+                lossSum = totals[0]
+                windowTokens += Int(totals[1])
+                windowSamples += Int(totals[2])
                 let gradNorm = training.maxGradNorm > 0
                     ? clipGradNorm(optimizer.allParameters, maxNorm: training.maxGradNorm) : 0
                 optimizer.step()
                 optimizer.zeroGrad()
                 state.step += 1
-                state.samplesSeen += batches.reduce(0) { $0 + $1.examples.count }
+                state.samplesSeen += Int(totals[2])
                 state.tokensSeen += stepTokens
                 state.dataPosition = loader.position
                 state.elapsedSeconds = clock.elapsed()

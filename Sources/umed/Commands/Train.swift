@@ -20,7 +20,8 @@ struct TrainingRunOptions: ParsableArguments {
     func train(_ stage: (_ onEvent: @escaping (TrainingEvent) -> Void, _ resume: Bool) throws -> RunSummary) throws {
         var renderer = TrainingProgressRenderer()
         let summary = try stage({ renderer.render($0) }, resume)
-        print("model: \(summary.modelPath ?? "-")")
+        // In a data-parallel job (umed launch) rank 0 reports; the others are quiet.
+        if (ProcessInfo.processInfo.environment["RANK"] ?? "0") == "0" { print("model: \(summary.modelPath ?? "-")") }
     }
 }
 
