@@ -6,21 +6,6 @@ import XCTest
 /// uninterrupted run (CPU, same thread count): weights, optimizer moments, RNG and data position
 /// all come back.
 final class SFTResumeTests: XCTestCase {
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    /// The `umed` executable beside the test bundle (`swift build --build-tests` builds both).
-    func umedExecutable() throws -> URL {
-        let bundle = Bundle(for: SFTResumeTests.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("umed") }
-        guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw Failure(description: "umed is not built next to the tests (looked at "
-                          + candidates.map(\.path).joined(separator: ", ") + "); run swift build --build-tests")
-        }
-        return url
-    }
-
     /// A tiny from-scratch run on fresh phantoms: 24 steps, a checkpoint every 4, with dropout-free
     /// layers but AdamW, warmup + cosine and accumulation, so every piece of state matters.
     func configuration(output: URL) -> String {
@@ -46,28 +31,8 @@ final class SFTResumeTests: XCTestCase {
         """
     }
 
-    func launch(_ arguments: [String], log: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = try umedExecutable()
-        process.arguments = arguments
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
-    }
-
-    func runToEnd(_ arguments: [String], log: URL) throws {
-        let process = try launch(arguments, log: log)
-        process.waitUntilExit()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "umed \(arguments.joined(separator: " ")) exited \(process.terminationStatus):\n\(output)")
-        }
-    }
-
     func testKilledRunResumesToTheUninterruptedResult() throws {
+        let umed = try UmedProcesses()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("umed-sft-resume-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -77,12 +42,12 @@ final class SFTResumeTests: XCTestCase {
             try configuration(output: output).write(to: root.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
         }
 
-        try runToEnd(["train", "sft", "--config", root.appendingPathComponent("straight.yaml").path],
+        try umed.runToEnd(["train", "sft", "--config", root.appendingPathComponent("straight.yaml").path],
                      log: root.appendingPathComponent("straight.log"))
 
         // Kill the second run with SIGKILL as soon as its step-8 checkpoint is complete.
         let killedArguments = ["train", "sft", "--config", root.appendingPathComponent("killed.yaml").path]
-        let process = try launch(killedArguments, log: root.appendingPathComponent("killed.log"))
+        let process = try umed.start(killedArguments, log: root.appendingPathComponent("killed.log"))
         let checkpoint = killed.appendingPathComponent("checkpoint-00000008")
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: checkpoint.path) && process.isRunning && Date() < deadline {
@@ -96,10 +61,10 @@ final class SFTResumeTests: XCTestCase {
                        "the killed run must not have finished")
 
         // Without --resume the run directory is refused; with it the run completes.
-        let refused = try launch(killedArguments, log: root.appendingPathComponent("refused.log"))
+        let refused = try umed.start(killedArguments, log: root.appendingPathComponent("refused.log"))
         refused.waitUntilExit()
         XCTAssertNotEqual(refused.terminationStatus, 0)
-        try runToEnd(killedArguments + ["--resume"], log: root.appendingPathComponent("resumed.log"))
+        try umed.runToEnd(killedArguments + ["--resume"], log: root.appendingPathComponent("resumed.log"))
 
         for file in ["model/model.safetensors", "checkpoint-00000024/optimizer.safetensors",
                      "checkpoint-00000024/trained.safetensors"] {

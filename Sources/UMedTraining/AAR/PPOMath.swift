@@ -22,9 +22,13 @@ public enum PPOMath {
     /// (values − mean) / √(variance + 1e-8) with masked statistics; `keepsMean` adds the mean back
     /// (trl's `shift_mean=False`), as for rewards. `sum` adds tensors up over the processes of a
     /// data-parallel run (in place), so the statistics are those of all ranks' values together;
-    /// by default one process's.
+    /// without it one process's.
+    public static func maskedWhiten(_ values: Tensor, mask: Tensor, keepsMean: Bool = false) -> Tensor {
+        maskedWhiten(values, mask: mask, keepsMean: keepsMean, sum: { _ in })
+    }
+
     public static func maskedWhiten(_ values: Tensor, mask: Tensor, keepsMean: Bool = false,
-                                    sum: ([Tensor]) throws -> Void = { _ in }) rethrows -> Tensor {
+                                    sum: ([Tensor]) throws -> Void) rethrows -> Tensor {
         let totals = [(values * mask).sum(), mask.sum()]
         try sum(totals)
         let (total, count) = (totals[0], totals[1])
