@@ -61,6 +61,35 @@ final class GenerationTests: XCTestCase {
         XCTAssertNotNil(invalid.validationProblem())
     }
 
+    /// With a seed per sequence, a sequence's samples do not depend on the batch it is in: each
+    /// prompt alone gives the tokens it gets in the batch (what data-parallel rollouts rely on), and
+    /// a batch-wide seed would not (the control).
+    func testSequenceSeedsMakeSamplesIndependentOfTheBatch() throws {
+        let reference = try DecoderFixtures.reference("qwen2")
+        let model = try DecoderFixtures.model("qwen2")
+        let prompts = reference.batch.prompts
+        var configuration = GenerationConfiguration.sampling(maxNewTokens: 8, temperature: 2, seed: 5)
+        configuration.samplesPerPrompt = 2
+        let seeds: [UInt64] = [11, 12, 13, 14]
+        configuration.sequenceSeeds = seeds
+        let together = try model.generate(GenerationPrompt(leftPadding: prompts, padTokenId: 0), configuration: configuration)
+        var shared = configuration
+        shared.sequenceSeeds = nil
+        let sharedTogether = try model.generate(GenerationPrompt(leftPadding: prompts, padTokenId: 0), configuration: shared)
+        var differsWithSharedSeed = false
+        for (index, prompt) in prompts.enumerated() {
+            var alone = configuration
+            alone.sequenceSeeds = Array(seeds[index * 2..<index * 2 + 2])
+            let result = try model.generate(GenerationPrompt(leftPadding: [prompt], padTokenId: 0), configuration: alone)
+            XCTAssertEqual(result.sequences.map(\.tokens), together.sequences[index * 2..<index * 2 + 2].map(\.tokens), "prompt \(index)")
+            let sharedAlone = try model.generate(GenerationPrompt(leftPadding: [prompt], padTokenId: 0), configuration: shared)
+            if sharedAlone.sequences.map(\.tokens) != sharedTogether.sequences[index * 2..<index * 2 + 2].map(\.tokens) {
+                differsWithSharedSeed = true
+            }
+        }
+        XCTAssertTrue(differsWithSharedSeed, "the control: one generator for the batch should depend on the batch")
+    }
+
     func testEmbeddingsPromptGeneratesTheSameTokens() throws {
         let reference = try DecoderFixtures.reference("llama")
         let model = try DecoderFixtures.model("llama")
