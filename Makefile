@@ -1,7 +1,7 @@
 # UMed — the user's commands. `make demo` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
 SWIFT ?= swift
-.PHONY: deps build release install test demo base bench check-libtorch2 fixtures clean
+.PHONY: deps build release install test demo base bench check-libtorch2 cuda fixtures clean
 PREFIX ?= /usr/local
 
 # Installs what is missing; idempotent and quick when everything is present.
@@ -51,6 +51,12 @@ bench: release
 
 check-libtorch2: deps
 	bash scripts/check-libtorch2.sh
+
+# umed against a CUDA libtorch in .build-cuda (pip-installs a CUDA torch wheel into .deps/cuda-venv
+# unless LIBTORCH_CUDA names one; TORCH_VERSION=X.Y.Z matches a GPU machine's torch). No GPU needed
+# to build; scripts/device-check.sh runs the CUDA checks and benchmarks on one.
+cuda: deps
+	bash scripts/cuda.sh
 
 # Regenerates the committed test fixtures with PyTorch (needs a venv with torch; see README).
 fixtures:

@@ -17,14 +17,24 @@ func locateLibTorch() -> LibTorch {
     if let root = environment["LIBTORCH"], !root.isEmpty {
         let lib = "\(root)/lib"
         var link = ["-L\(lib)", "-Xlinker", "-rpath", "-Xlinker", lib]
+        var compile = ["-isystem", "\(root)/include", "-isystem", "\(root)/include/torch/csrc/api/include"]
+        // Recent libtorch headers require C++20 (they say so in ATen.h).
+        if let aten = try? String(contentsOfFile: "\(root)/include/ATen/ATen.h", encoding: .utf8), aten.contains("C++20") {
+            compile.append("-std=c++20")
+        }
         // A CUDA build registers its kernels from libtorch_cuda, which nothing references by
-        // symbol: keep it linked so CUDA is available at run time.
+        // symbol: keep it linked so CUDA is available at run time. Its NCCL process groups need
+        // nccl.h and the CUDA runtime's headers, which a pip install keeps in site-packages/nvidia.
         if fileManager.fileExists(atPath: "\(lib)/libtorch_cuda.so") {
             link += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed"]
+            compile.append("-DCT_WITH_CUDA")
+            let nvidia = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("nvidia").path
+            for package in ((try? fileManager.contentsOfDirectory(atPath: nvidia)) ?? []).sorted()
+            where fileManager.fileExists(atPath: "\(nvidia)/\(package)/include") {
+                compile += ["-isystem", "\(nvidia)/\(package)/include"]
+            }
         }
-        return LibTorch(
-            compileFlags: ["-isystem", "\(root)/include", "-isystem", "\(root)/include/torch/csrc/api/include"],
-            linkFlags: link)
+        return LibTorch(compileFlags: compile, linkFlags: link)
     }
     return LibTorch(
         compileFlags: ["-isystem", "/usr/include/torch/csrc/api/include"],

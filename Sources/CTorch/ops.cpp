@@ -271,6 +271,19 @@ int ct_linear(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor *out) {
   *out = wrap(at::linear(input, w, optionalTensor(bias)));
   CT_END
 }
+int ct_fused_attention(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale, ct_tensor *out) {
+  CT_BEGIN
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  const at::Tensor &q = T(query);
+  c10::optional<at::Tensor> additive;
+  if (mask != nullptr) additive = T(mask).to(q.scalar_type());
+  *out = wrap(at::scaled_dot_product_attention(q, T(key), T(value), additive, 0.0, false, scale));
+#else
+  (void)query; (void)key; (void)value; (void)mask; (void)scale;
+  *out = nullptr;
+#endif
+  CT_END
+}
 int ct_baddbmm(ct_tensor t, ct_tensor a, ct_tensor b, double beta, double alpha, ct_tensor *out) {
   CT_RETURN(at::baddbmm(T(t), T(a), T(b), beta, alpha))
 }

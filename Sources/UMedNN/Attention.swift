@@ -25,6 +25,11 @@ public func scaledDotProductAttention(
     }
     let key = repeatKeyValueHeads(key, times: heads / kvHeads)
     let value = repeatKeyValueHeads(value, times: heads / kvHeads)
+    // On a GPU, libtorch's fused kernels (flash / memory-efficient attention) where it has them.
+    if query.device != .cpu, !returnProbabilities, dropout == 0 || !training,
+       let fused = Tensor.fusedAttention(query: query, key: key, value: value, mask: mask, scale: scale) {
+        return (fused, nil)
+    }
     var scores = query.matmul(key.transposed(-2, -1)) * scale
     if let mask { scores = scores + mask }
     let probabilities = scores.to(.float32).softmax(dim: -1).to(query.dtype)

@@ -136,6 +136,19 @@ extension Tensor {
     /// Returns the output [b, h, t, d] and, when asked, the probabilities [b, h, t, keys]; nil where
     /// the kernel does not apply (gradient recording on, not float32, not on the CPU) — then compute it
     /// with tensor ops.
+    /// libtorch's fused scaled-dot-product attention (flash / memory-efficient kernels on CUDA), with
+    /// autograd; nil on libtorch before 2.1. Key and value need as many heads as the query.
+    public static func fusedAttention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, scale: Double) -> Tensor? {
+        var output: OpaquePointer? = nil
+        let status = ct_fused_attention(query.handle, key.handle, value.handle, mask?.handle, scale, &output)
+        withExtendedLifetime((query, key, value, mask)) {}
+        guard status == 0 else {
+            bridgeFailure()
+            return nil
+        }
+        return output.map { Tensor(handle: $0) }
+    }
+
     public static func inferenceAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, scale: Double, returnProbabilities: Bool
     ) -> (output: Tensor, probabilities: Tensor?)? {

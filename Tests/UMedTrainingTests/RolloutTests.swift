@@ -62,6 +62,7 @@ final class RolloutTests: XCTestCase {
         // log-probabilities (temperature 1: the raw ones).
         var again = generation
         again.suppressedTokenIds = [model.configuration.imageTokenIndex]
+        again.sequenceSeeds = RolloutMaker.answerSeeds(seed: 9, firstAnswer: 0, count: 6)
         let examples = setup.prompts.flatMap { Array(repeating: $0.example, count: 3) }
         let (ids, mask) = GenerationPrompt.leftPad(examples.map(\.inputIds), padTokenId: setup.start.tokenizer.padTokenID!)
         let sampled = try model.generate(inputIds: ids, pixelValues: Tensor.stack(examples.map(\.pixelValues), dim: 0),
@@ -138,7 +139,7 @@ final class PPOUpdateTests: XCTestCase {
         return prompts.indices.map { Double(probabilities[$0 * vocabulary + token]) }.reduce(0, +) / Double(prompts.count)
     }
 
-    func learns(_ mode: PPOHyperparameters.Advantages) throws -> (before: Double, after: Double) {
+    func learns(_ mode: PPOHyperparameters.Advantages, seedOffset: UInt64) throws -> (before: Double, after: Double) {
         let setup = try RolloutTests.makeSetup(in: self)
         let (policy, tokenizer) = (setup.start.model, setup.start.tokenizer)
         let reference = UMedTiny.makeModel(configuration: policy.configuration, seed: 3)
@@ -166,7 +167,7 @@ final class PPOUpdateTests: XCTestCase {
         for iteration in 0..<10 {
             let maker = RolloutMaker(
                 tokenizer: tokenizer, answersPerPrompt: 16,
-                generation: .sampling(maxNewTokens: 3, temperature: 1, seed: UInt64(iteration), eosTokenIds: [tokenizer.eosTokenID!]),
+                generation: .sampling(maxNewTokens: 3, temperature: 1, seed: seedOffset + UInt64(iteration), eosTokenIds: [tokenizer.eosTokenID!]),
                 padTokenId: pad, attentionLayers: nil)
             let rollout = try maker.make(prompts: setup.prompts, policy: policy, reference: .frozenCopy(reference), valueHead: head, device: .cpu)
             let firstTokens: [Int64] = rollout.answerTokens.narrow(dim: 1, start: 0, length: 1).reshaped([-1]).toArray()
@@ -178,17 +179,26 @@ final class PPOUpdateTests: XCTestCase {
             XCTAssertTrue(statistics.policyLoss.isFinite && statistics.valueLoss.isFinite && statistics.entropy > 0)
         }
         let after = try firstTokenProbability(policy, prompts: setup.prompts, token: target, pad: pad)
-        print("PPOUpdateTests: \(mode) raised p(rewarded first token) from \(before) to \(after) in 10 updates")
+        print("PPOUpdateTests: \(mode), sampling seeds \(seedOffset)…: p(rewarded first token) \(before) → \(after) in 10 updates")
         return (before, after)
     }
 
+    /// Most of five sampling-seed sets raise p(target) past 0.5. One set alone is a coin with a
+    /// weighted side: when the target (p ≈ 0.03) is not sampled in the first updates, the policy can
+    /// drift away from it; measured, 1 or 2 of 5 sets miss for either mode, with the batch-wide
+    /// sampler of before per-answer seeds as with them.
+    func assertMostlyLearns(_ mode: PPOHyperparameters.Advantages) throws {
+        var results: [(before: Double, after: Double)] = []
+        for set in 0..<5 { results.append(try learns(mode, seedOffset: UInt64(set) * 100)) }
+        let learned = results.filter { $0.after > max(0.5, $0.before + 0.2) }.count
+        XCTAssertGreaterThanOrEqual(learned, 3, "\(mode): p(target) before → after per seed set: \(results)")
+    }
+
     func testPPORaisesTheRewardedTokensProbability() throws {
-        let (before, after) = try learns(.ppo)
-        XCTAssertGreaterThan(after, max(0.5, before + 0.2), "p(target) \(before) → \(after)")
+        try assertMostlyLearns(.ppo)
     }
 
     func testGRPORaisesTheRewardedTokensProbability() throws {
-        let (before, after) = try learns(.grpo)
-        XCTAssertGreaterThan(after, max(0.5, before + 0.2), "p(target) \(before) → \(after)")
+        try assertMostlyLearns(.grpo)
     }
 }

@@ -110,6 +110,15 @@ final class ReadmeWalkTests: XCTestCase {
         resumed[resumed.firstIndex(of: "training.max_steps=3")!] = "training.max_steps=4"
         try walk.run(resumed + ["--resume"])
 
+        // Data parallelism: two processes over Gloo on loopback, launched as torchrun launches (the
+        // multi-node options given for a one-node job); rank 0 alone reports.
+        let launched = try walk.run(["launch", "--nproc", "2", "--nnodes", "1", "--node-rank", "0", "--master-addr", "127.0.0.1",
+                                     "--master-port", "\(freeTCPPort())", "--timeout", "120", "--grace", "5", "--"]
+                                    + ["umed"] + arguments.map { $0 == "output.dir=runs/sft" ? "output.dir=runs/sft-2" : $0 })
+        XCTAssertTrue(launched.contains("[rank 0] model: "), launched)
+        XCTAssertFalse(launched.contains("[rank 1] model: "), launched)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: walk.path("runs/sft-2/model/config.json")))
+
         var stage2 = ["train", "aar", "--config", aar]
         for setting in Self.smallPhantomRun + ["model.base=runs/sft/model", "training.max_steps=1", "rollout.prompts=2",
                                                 "rollout.answers_per_prompt=2", "rollout.max_new_tokens=12", "ppo.minibatch_size=4",

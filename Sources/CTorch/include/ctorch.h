@@ -233,6 +233,11 @@ int ct_rms_norm_inference(ct_tensor input, ct_tensor weight, double eps, ct_tens
 int ct_rotary_inference(ct_tensor input, ct_tensor cosine, ct_tensor sine, ct_tensor *out);
 int ct_attention_inference(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale,
                            int want_probabilities, ct_tensor *out, ct_tensor *probabilities);
+/* softmax(q·kᵀ·scale + mask)·v by libtorch's fused scaled_dot_product_attention (flash or memory-
+   efficient kernels on CUDA), with autograd; q, k, v [b, h, t, d] with as many key/value heads as
+   query heads, mask additive and broadcastable, or NULL. Needs libtorch ≥ 2.1: on older ones returns
+   0 with *out NULL, and the caller computes it with libtorch ops. */
+int ct_fused_attention(ct_tensor query, ct_tensor key, ct_tensor value, ct_tensor mask, double scale, ct_tensor *out);
 int ct_baddbmm(ct_tensor t, ct_tensor a, ct_tensor b, double beta, double alpha, ct_tensor *out);
 
 /* ---- reductions (ndims == 0 reduces over all dimensions) ---- */

@@ -109,10 +109,7 @@ public struct RolloutMaker {
         var generation = self.generation
         generation.samplesPerPrompt = k
         if let seed = generation.seed {
-            generation.sequenceSeeds = (0..<examples.count).map { answer in
-                var generator = SplitMix64(seed: seed, stream: UInt64(firstAnswer + answer))
-                return generator.next()
-            }
+            generation.sequenceSeeds = Self.answerSeeds(seed: seed, firstAnswer: firstAnswer, count: examples.count)
         }
         generation.suppressedTokenIds = Array(Set(generation.suppressedTokenIds + [policy.configuration.imageTokenIndex])).sorted()
         let capture = attentionLayers.map { AttentionCapture(layers: $0, keys: .positions(imageSpan), heads: .each) }
@@ -180,6 +177,15 @@ public struct RolloutMaker {
                        values: values.map { $0 * mask } ?? Tensor.zeros(mask.shape, device: device),
                        rewardBatch: RewardBatch(items: items), generationSeconds: seconds(generatedAt - began),
                        scoringSeconds: seconds(scoredAt - generatedAt))
+    }
+
+    /// The sampling seeds of answers firstAnswer ..< firstAnswer + count of a step whose generation
+    /// seed is `seed`.
+    public static func answerSeeds(seed: UInt64, firstAnswer: Int, count: Int) -> [UInt64] {
+        (0..<count).map { answer in
+            var generator = SplitMix64(seed: seed, stream: UInt64(firstAnswer + answer))
+            return generator.next()
+        }
     }
 
     /// Log-probabilities of the answer tokens [N, T] (and values [N, T] with a value head) from one
