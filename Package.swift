@@ -9,6 +9,8 @@ import PackageDescription
 struct LibTorch {
     var compileFlags: [String]
     var linkFlags: [String]
+    /// Recent libtorch headers require C++20 (they say so in ATen.h).
+    var needsCxx20 = false
 }
 
 func locateLibTorch() -> LibTorch {
@@ -18,10 +20,6 @@ func locateLibTorch() -> LibTorch {
         let lib = "\(root)/lib"
         var link = ["-L\(lib)", "-Xlinker", "-rpath", "-Xlinker", lib]
         var compile = ["-isystem", "\(root)/include", "-isystem", "\(root)/include/torch/csrc/api/include"]
-        // Recent libtorch headers require C++20 (they say so in ATen.h).
-        if let aten = try? String(contentsOfFile: "\(root)/include/ATen/ATen.h", encoding: .utf8), aten.contains("C++20") {
-            compile.append("-std=c++20")
-        }
         // A CUDA build registers its kernels from libtorch_cuda, which nothing references by
         // symbol: keep it linked so CUDA is available at run time. Its NCCL process groups need
         // nccl.h and the CUDA runtime's headers, which a pip install keeps in site-packages/nvidia.
@@ -34,7 +32,8 @@ func locateLibTorch() -> LibTorch {
                 compile += ["-isystem", "\(nvidia)/\(package)/include"]
             }
         }
-        return LibTorch(compileFlags: compile, linkFlags: link)
+        let aten = (try? String(contentsOfFile: "\(root)/include/ATen/ATen.h", encoding: .utf8)) ?? ""
+        return LibTorch(compileFlags: compile, linkFlags: link, needsCxx20: aten.contains("C++20"))
     }
     return LibTorch(
         compileFlags: ["-isystem", "/usr/include/torch/csrc/api/include"],
@@ -137,5 +136,5 @@ let package = Package(
             name: "umedTests",
             dependencies: ["UMedText", "UMedData", "UMedTestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ],
-    cxxLanguageStandard: .cxx17
+    cxxLanguageStandard: libtorch.needsCxx20 ? .cxx20 : .cxx17
 )

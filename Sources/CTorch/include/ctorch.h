@@ -74,6 +74,13 @@ int ct_library_path(const char **path);
 int ct_build_config(char **config);
 int ct_cuda_is_available(int *available);
 int ct_cuda_device_count(int *count);
+/* CUDA builds only (elsewhere: a failure saying so). Peak bytes the caching allocator handed out
+   and reserved on a device since the last reset; wait for a device's work; its name (malloc'ed:
+   free it). */
+int ct_cuda_memory_peak(int32_t device, int64_t *allocated, int64_t *reserved);
+int ct_cuda_reset_peak_memory(int32_t device);
+int ct_cuda_synchronize(int32_t device);
+int ct_cuda_device_name(int32_t device, char **name);
 int ct_set_num_threads(int count);
 int ct_get_num_threads(int *count);
 /* OpenBLAS's thread count when libtorch uses OpenBLAS (single-threaded by default, see

@@ -135,7 +135,8 @@ public final class AARTrainer {
                 let updateSeconds = seconds(clock.now - updateBegan)
                 // The KL controller reads the KL per answer: the per-token mean times tokens per answer.
                 let coefficient = kl.coefficient
-                let counts = try parallel.sum([Double(rollout.rewardBatch.count), rollout.answerMask.sum().item()])
+                let promptTokens = stepPrompts.reduce(0) { $0 + $1.example.inputIds.count } * configuration.rollout.answersPerPrompt
+                let counts = try parallel.sum([Double(rollout.rewardBatch.count), rollout.answerMask.sum().item(), Double(promptTokens)])
                 let answers = Int(counts[0]), answerTokens = counts[1]
                 kl.update(currentKL: statistics.referenceKL * answerTokens / Double(answers), samples: answers)
 
@@ -149,11 +150,13 @@ public final class AARTrainer {
                     generation: rollout.generationSeconds, scoring: rollout.scoringSeconds,
                     rewards: Dictionary(uniqueKeysWithValues: scores.seconds.map { ($0.key.rawValue, $0.value) }),
                     update: updateSeconds, total: seconds(clock.now - stepBegan))
-                try emit(.ppoStep(PPOStepMetrics(
+                var metrics = PPOStepMetrics(
                     step: state.step, totalSteps: totalSteps, rewards: scores.statistics, referenceKL: statistics.referenceKL,
                     klCoefficient: coefficient, update: statistics, answerLength: answerTokens / Double(answers),
                     learningRate: training.learningRate, seconds: times, elapsedSeconds: state.elapsedSeconds,
-                    etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))))
+                    etaSeconds: Double(totalSteps - state.step) / max(rate, 1e-9))
+                (metrics.answers, metrics.promptLength) = (answers, counts[2] / Double(answers))
+                try emit(.ppoStep(metrics))
                 return nil
             },
             evaluate: { try evaluator.evaluate(model: model, tokenizer: bundle.tokenizer, step: $0, device: device) },

@@ -17,6 +17,10 @@ public struct PPOStepMetrics: Codable, Equatable, Sendable {
     public var valueClipFraction: Double
     /// Mean answer length in tokens (EOS included).
     public var answerLength: Double
+    /// Answers of the step (all processes'), and their prompts' mean length in tokens (image
+    /// tokens included): with `answerLength`, the tokens a step processes.
+    public var answers: Int?
+    public var promptLength: Double?
     public var learningRate: Double
     public var seconds: PPOStepTimes
     public var elapsedSeconds: Double
@@ -48,7 +52,7 @@ public struct PPOStepMetrics: Codable, Equatable, Sendable {
         case totalSteps = "total_steps", referenceKL = "kl", klCoefficient = "kl_coefficient"
         case policyLoss = "policy_loss", valueLoss = "value_loss", approximateKL = "approx_kl"
         case policyClipFraction = "policy_clip_fraction", valueClipFraction = "value_clip_fraction"
-        case answerLength = "answer_length", learningRate = "learning_rate"
+        case answerLength = "answer_length", learningRate = "learning_rate", answers, promptLength = "prompt_length"
         case elapsedSeconds = "elapsed_seconds", etaSeconds = "eta_seconds"
     }
 }

@@ -28,7 +28,7 @@ extension LlavaModel {
     /// Sets what trains in a run: the listed parts; with LoRA, adapters on every target layer
     /// (PEFT's matching, over the whole model), the decoder through its adapters alone and any
     /// other listed part fully. Returns the adapted layers' names.
-    func prepareTraining(parts: Set<ModelPart>, lora: LoRASection, seed: UInt64) throws -> [String] {
+    public func prepareTraining(parts: Set<ModelPart>, lora: LoRASection, seed: UInt64) throws -> [String] {
         guard lora.enabled else {
             freezeParts(except: parts)
             return []
@@ -44,7 +44,7 @@ extension LlavaModel {
     }
 
     /// Recomputes decoder and vision activations in the backward pass instead of keeping them.
-    func useGradientCheckpointing() {
+    public func useGradientCheckpointing() {
         for (_, module) in namedModules() {
             (module as? DecoderModel)?.usesGradientCheckpointing = true
             (module as? VisionEncoder)?.usesGradientCheckpointing = true
@@ -54,7 +54,7 @@ extension LlavaModel {
     /// Mixed precision: frozen weights stay in the low-precision dtype, trained ones are kept in
     /// float32 (AdamW's master copy) and the forward pass runs under autocast. Returns the dtype
     /// to autocast to (nil for float32 runs).
-    func prepareMixedPrecision(_ dtype: DType) -> DType? {
+    public func prepareMixedPrecision(_ dtype: DType) -> DType? {
         guard dtype != .float32 else { return nil }
         for parameter in trainableParameters() { parameter.move(dtype: .float32) }
         return dtype

@@ -5,17 +5,29 @@ import UMedNN
 import UMedTensor
 import UMedTraining
 
-/// `umed bench sft-step`: time per supervised training step and peak memory on a ~26M-parameter
-/// LLaVA (issue 5). Writes the model (transformers' llava layout) and the batch to `--write-dir`,
-/// so bench/peer_sft_step.py runs the same step in PyTorch + transformers on the same weights
-/// and batch; bench/sft_step.sh runs both.
+/// `umed bench sft-step`: time per supervised training step, tokens/s, model FLOPs utilization and
+/// peak memory. `--model bench` (default) is the ~26M-parameter LLaVA of the comparison with
+/// PyTorch + transformers (issue 5): the model (transformers' llava layout) and the batch are
+/// written to `--write-dir`, so bench/peer_sft_step.py runs the same step on the same weights and
+/// batch (bench/sft_step.sh runs both). `--model 1b|7b` are LLaVA-1.5-shaped models for GPUs
+/// (`BenchTrainingModel`; 7b through LoRA), nothing written.
 ///
 /// The step is the SFT trainer's: forward to hidden states → answer-token loss (only answer
 /// positions go through the head) → backward → clip the gradient norm → AdamW → zero the grads.
 struct BenchSFTStep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft-step",
-        abstract: "Training-step time and peak memory on a ~26M-parameter LLaVA (JSON; peer: bench/peer_sft_step.py).")
+        abstract: "Training-step time, tokens/s, MFU and peak memory (JSON; --model bench's peer: bench/peer_sft_step.py).")
+
+    @Option(name: .customLong("model"), help: "bench (26M, the peer comparison), 1b (1.4B LLaVA) or 7b (7B LLaVA, LoRA).")
+    var preset = BenchTrainingModel.bench
+    @Option(help: "cpu or cuda[:N].") var device = "cpu"
+    @Option(help: "Weights' dtype: float32, or bfloat16 (trained weights kept in float32, autocast to bfloat16).")
+    var dtype = "float32"
+    @Option(help: "LoRA rank on the decoder's projections (0: the decoder trains fully; default 64 for 7b, else 0).")
+    var loraRank: Int?
+    @Flag(help: "Recompute each layer's activations in backward (gradient checkpointing).") var gradientCheckpointing = false
+    @Option(help: "The device's peak TFLOP/s for MFU (default on an H100/H200: 989, dense bf16).") var peakTflops: Double?
 
     @Option(help: "Sequences per step.") var batch = 8
     @Option(help: "Tokens per sequence (the image tokens come first).") var length = 256
@@ -31,36 +43,63 @@ struct BenchSFTStep: ParsableCommand {
     @Flag(help: "Also time forward, loss, backward, clip, optimizer and zero-grad separately.")
     var phases = false
 
-    /// The vision tower's image side and patch (7×7 = 49 image tokens).
-    static let imageSize = 112
-    static let patchSize = 16
-
     func validate() throws {
         guard batch > 0, steps > 0, warmup >= 0 else { throw ValidationError("--batch and --steps must be positive, --warmup not negative") }
         guard answerFraction > 0, answerFraction < 1 else { throw ValidationError("--answer-fraction must be in (0, 1)") }
-        let imageTokens = (Self.imageSize / Self.patchSize) * (Self.imageSize / Self.patchSize)
+        let imageTokens = (preset.imageSize / preset.patchSize) * (preset.imageSize / preset.patchSize)
         guard length >= imageTokens + 4, answerTokens < length - imageTokens else {
             throw ValidationError("--length \(length) leaves no prompt text after \(imageTokens) image tokens and \(answerTokens) answer tokens")
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive") }
+        guard ["float32", "bfloat16"].contains(dtype) else { throw ValidationError("--dtype is float32 or bfloat16") }
+        if let loraRank, loraRank < 0 { throw ValidationError("--lora-rank must not be negative") }
+    }
+
+    private func resolvedDevice() throws -> Device {
+        if device == "cpu" { return .cpu }
+        if device == "cuda" { return .cuda(0) }
+        if device.hasPrefix("cuda:"), let index = Int(device.dropFirst(5)) { return .cuda(index) }
+        throw ValidationError("--device is cpu, cuda or cuda:N")
     }
 
     private var answerTokens: Int { max(1, Int((Double(length) * answerFraction).rounded())) }
 
     func run() throws {
         if let threads { Runtime.useCores(threads) }
-        let directory = URL(fileURLWithPath: writeDir)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let device = try resolvedDevice()
+        let weightsDType: DType = dtype == "bfloat16" ? .bfloat16 : .float32
+        let rank = loraRank ?? preset.defaultLoRARank
         Generator.seedAll(seed)
-        let model = LlavaModel(configuration: Self.modelConfiguration())
+        let model = LlavaModel(configuration: preset.configuration, dtype: weightsDType, device: device)
+        var inputs = makeBatch(imageToken: model.configuration.imageTokenIndex, imageTokens: model.imageTokenCount)
+        if preset == .bench {
+            // The peer's copy: transformers' llava layout and config.json, and the batch.
+            let directory = URL(fileURLWithPath: writeDir)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var weights: [String: Tensor] = [:]
+            for (name, parameter) in model.namedParameters() { weights[name] = parameter.value.detached() }
+            try model.save(to: directory, tensors: weights)
+            try Safetensors.write(
+                ["input_ids": inputs.ids, "labels": inputs.labels, "attention_mask": inputs.mask, "pixel_values": inputs.pixels],
+                metadata: ["format": "pt"], to: directory.appendingPathComponent("batch.safetensors"))
+        }
+        inputs = (inputs.ids.to(device), inputs.labels.to(device), inputs.mask.to(device), inputs.pixels.to(device, weightsDType))
+        if preset != .bench || rank > 0 {
+            // LoRA on the decoder's projections only (the vision tower's share their names).
+            let targets = (0..<model.configuration.text.layerCount).flatMap { layer in
+                ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+                    .map { "language_model.model.layers.\(layer).\($0)" }
+            }
+            let lora = LoRASection(enabled: rank > 0, rank: max(rank, 1), alpha: Double(2 * max(rank, 1)), dropout: 0, targetModules: targets)
+            _ = try model.prepareTraining(parts: preset.trainedParts, lora: lora, seed: seed)
+        }
+        if gradientCheckpointing { model.useGradientCheckpointing() }
+        let autocast = model.prepareMixedPrecision(weightsDType)
         model.train()
-        var weights: [String: Tensor] = [:]
-        for (name, parameter) in model.namedParameters() { weights[name] = parameter.value.detached() }
-        try model.save(to: directory, tensors: weights)  // transformers' llava layout and config.json
-        let inputs = makeBatch(imageToken: model.configuration.imageTokenIndex, imageTokens: model.imageTokenCount)
-        try Safetensors.write(
-            ["input_ids": inputs.ids, "labels": inputs.labels, "attention_mask": inputs.mask, "pixel_values": inputs.pixels],
-            metadata: ["format": "pt"], to: directory.appendingPathComponent("batch.safetensors"))
+        func forward<T>(_ body: () throws -> T) rethrows -> T {
+            guard let autocast else { return try body() }
+            return try Tensor.withAutocast(device: device, dtype: autocast, body)
+        }
 
         let parameters = model.trainableParameters()
         let optimizer = AdamW(parameters: parameters, learningRate: learningRate, weightDecay: 0.01)
@@ -77,21 +116,27 @@ struct BenchSFTStep: ParsableCommand {
         for step in 0..<(warmup + steps) {
             if step == warmup { phaseSeconds = [:] }
             let start = DispatchTime.now().uptimeNanoseconds
+            if step == warmup { device.resetPeakMemory() }
             let output = try timed("forward") {
-                try model.forward(
-                    inputIds: inputs.ids, pixelValues: inputs.pixels, attentionMask: inputs.mask,
-                    options: ForwardOptions(logits: .none, returnsHiddenStates: true))
+                try forward {
+                    try model.forward(
+                        inputIds: inputs.ids, pixelValues: inputs.pixels, attentionMask: inputs.mask,
+                        options: ForwardOptions(logits: .none, returnsHiddenStates: true))
+                }
             }
             guard let hidden = output.hiddenStates else { preconditionFailure("the decoder returned no hidden states although asked") }
             let loss = timed("loss") { () -> Tensor in
-                let (sum, count) = AnswerTokenLoss.summed(hiddenStates: hidden, labels: inputs.labels, head: model.languageModel.lmHead)
-                return sum / Double(max(count, 1))
+                forward {
+                    let (sum, count) = AnswerTokenLoss.summed(hiddenStates: hidden, labels: inputs.labels, head: model.languageModel.lmHead)
+                    return sum / Double(max(count, 1))
+                }
             }
             timed("backward") { loss.backward() }
             timed("clip") { clipGradNorm(parameters, maxNorm: maxGradNorm) }
             timed("optimizer") { optimizer.step() }
             timed("zero_grad") { optimizer.zeroGrad() }
-            losses.append(loss.item())
+            losses.append(loss.item())  // waits for the device
+            device.synchronize()
             if step >= warmup { stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         let memoryAfter = ProcessMemory.read()
@@ -112,22 +157,33 @@ struct BenchSFTStep: ParsableCommand {
         if phases {
             results["phase_ms"] = phaseSeconds.mapValues { $0 / Double(steps) * 1e3 }
         }
+        // Model FLOPs utilization (recomputation not counted) and the GPU's peak memory.
+        guard case .clip(let vision) = model.configuration.vision else { preconditionFailure("the bench models have CLIP towers") }
+        let flops = TrainingFLOPs(configuration: model.configuration, imageSize: preset.imageSize, patchSize: preset.patchSize,
+                                  visionWidth: vision.vit.hiddenSize, visionIntermediate: vision.vit.intermediateSize,
+                                  visionLayers: vision.vit.hiddenLayerCount)
+            .perStep(batch: batch, length: length, answerTokens: answerTokens,
+                     trained: preset == .bench && rank == 0 ? Set(ModelPart.allCases) : preset.trainedParts, loraRank: rank)
+        let achieved = flops / mean / 1e12
+        results["model"] = preset.rawValue
+        results["device"] = device.gpuName.map { "\(device) (\($0))" } ?? "\(device)"
+        results["dtype"] = dtype
+        results["lora_rank"] = rank
+        results["gradient_checkpointing"] = gradientCheckpointing
+        results["trainable_parameters"] = parameters.reduce(0) { $0 + $1.count }
+        results["model_tflops_per_step"] = flops / 1e12
+        results["achieved_tflops"] = achieved
+        let peak = peakTflops ?? (device.gpuName.map { $0.contains("H100") || $0.contains("H200") } == true ? 989.4 : nil)
+        if let peak {
+            results["peak_tflops"] = peak
+            results["mfu"] = achieved / peak
+        }
+        if let memory = device.peakMemory() {
+            results["gpu_peak_allocated_gb"] = Double(memory.allocated) / 1e9
+            results["gpu_peak_reserved_gb"] = Double(memory.reserved) / 1e9
+        }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
-    }
-
-    /// CLIP-layout ViT 112 px / 16 px patches (hidden 256, 4 layers, last layer's patch features),
-    /// two-layer GELU projector, and `TextConfiguration.benchmarkLlama()` (vocabulary 32 000,
-    /// hidden 256, 8 layers); the `<image>` token is the vocabulary's last id.
-    static func modelConfiguration() -> LlavaConfiguration {
-        var vision = CLIPVisionConfig(
-            hiddenSize: 256, intermediateSize: 1024, hiddenLayerCount: 4, attentionHeadCount: 4,
-            imageSize: imageSize, patchSize: patchSize)
-        vision.vit.hiddenActivation = .gelu
-        let text = TextConfiguration.benchmarkLlama()
-        return LlavaConfiguration(
-            vision: .clip(vision), text: text, imageTokenIndex: text.vocabularySize - 1, visionFeatureLayer: .single(-1),
-            visionFeatureSelectStrategy: .default, projectorKind: .twoLayerMLP, projectorActivation: .gelu)
     }
 
     /// Seeded rows: the image-token run first, then random text ids; labels −100 except on the last
@@ -138,7 +194,7 @@ struct BenchSFTStep: ParsableCommand {
         let ids = Tensor.cat([Tensor.full([batch, imageTokens], .integer(Int64(imageToken)), dtype: .int64), text], dim: 1)
         let prompt = Tensor.full([batch, length - answerTokens], .integer(Int64(AnswerTokenLoss.ignoredLabel)), dtype: .int64)
         let labels = Tensor.cat([prompt, ids.narrow(dim: 1, start: length - answerTokens, length: answerTokens)], dim: 1)
-        let pixels = Tensor.randn([batch, 3, Self.imageSize, Self.imageSize], generator: generator)
+        let pixels = Tensor.randn([batch, 3, preset.imageSize, preset.imageSize], generator: generator)
         return (ids, labels.contiguous(), Tensor.ones([batch, length], dtype: .int64), pixels)
     }
 }

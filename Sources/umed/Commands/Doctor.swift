@@ -9,8 +9,25 @@ struct Doctor: ParsableCommand {
 
     @Flag(help: "Also print libtorch's full build configuration.")
     var verbose = false
+    @Option(help: "Check that a device (cuda, cuda:N; cpu for a dry run) computes what the CPU computes: ops, a tiny LLaVA's logits and generation, a bfloat16 training step.")
+    var checkDevice: String?
 
     func run() throws {
+        if let checkDevice {
+            let device: Device
+            switch checkDevice {
+            case "cpu": device = .cpu
+            case "cuda": device = .cuda(0)
+            default:
+                guard checkDevice.hasPrefix("cuda:"), let index = Int(checkDevice.dropFirst(5)) else {
+                    throw ValidationError("--check-device is cuda, cuda:N or cpu")
+                }
+                device = .cuda(index)
+            }
+            var check = DeviceCheck(device: device)
+            for line in try check.run() { print(line) }
+            return
+        }
         // One matmul loads the BLAS library so that the memory map names it.
         let probe = Tensor.rand([256, 256])
         _ = probe.matmul(probe).sum().item()
