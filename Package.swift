@@ -24,7 +24,7 @@ func locateLibTorch() -> LibTorch {
         // symbol: keep it linked so CUDA is available at run time. Its NCCL process groups need
         // nccl.h and the CUDA runtime's headers, which a pip install keeps in site-packages/nvidia.
         if fileManager.fileExists(atPath: "\(lib)/libtorch_cuda.so") {
-            link += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed"]
+            link += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-Xlinker", "--as-needed", "-lc10_cuda"]
             compile.append("-DCT_WITH_CUDA")
             let nvidia = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("nvidia").path
             for package in ((try? fileManager.contentsOfDirectory(atPath: nvidia)) ?? []).sorted()
@@ -134,7 +134,7 @@ let package = Package(
         // The command-line tool end to end: every README command run against the built binary.
         .testTarget(
             name: "umedTests",
-            dependencies: ["UMedText", "UMedData", "UMedTestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["UMedText", "UMedData", "UMedTensor", "UMedTestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ],
     cxxLanguageStandard: libtorch.needsCxx20 ? .cxx20 : .cxx17
 )

@@ -1,5 +1,6 @@
 import Foundation
 import UMedData
+import UMedTensor
 import UMedTestSupport
 import XCTest
 
@@ -230,6 +231,11 @@ final class ReadmeWalkTests: XCTestCase {
         let doctor = try walk.run(["doctor"])
         XCTAssertTrue(doctor.contains("libtorch"), doctor)
         try walk.run(["doctor", "--verbose"])
+        // The device check's dry run against the CPU itself; on a machine without a GPU, cuda is refused.
+        let check = try walk.run(["doctor", "--check-device", "cpu"])
+        XCTAssertTrue(check.contains("ok   tiny LLaVA logits float32") && !check.contains("FAIL"), check)
+        let refused = try walk.run(["doctor", "--check-device", "cuda"], status: Device.isCUDAAvailable ? 0 : 1)
+        XCTAssertTrue(Device.isCUDAAvailable || refused.contains("no CUDA device"), refused)
     }
 
     // MARK: An installed umed (make install's layout), outside any checkout

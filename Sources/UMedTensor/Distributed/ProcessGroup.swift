@@ -41,12 +41,16 @@ public final class ProcessGroup {
     private let handle: OpaquePointer
     public let environment: DistributedEnvironment
     public let backend: DistributedBackend
+    /// Where the group's tensors live (the GPU of this rank for NCCL): plain numbers travel there.
+    public let device: Device
     public var rank: Int { environment.rank }
     public var worldSize: Int { environment.worldSize }
     public var isMain: Bool { environment.isMain }
 
-    /// Joins the group `environment` describes (waits up to `timeout` for every rank to arrive).
-    public init(environment: DistributedEnvironment, backend: DistributedBackend, timeout: Duration = .seconds(1800)) throws {
+    /// Joins the group `environment` describes (waits up to `timeout` for every rank to arrive);
+    /// `device` is this rank's (a GPU for NCCL).
+    public init(environment: DistributedEnvironment, backend: DistributedBackend, device: Device = .cpu,
+                timeout: Duration = .seconds(1800)) throws {
         if let reason = backend.unavailableReason { throw TensorError.distributed(reason) }
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         var out: OpaquePointer? = nil
@@ -59,6 +63,7 @@ public final class ProcessGroup {
         handle = out
         self.environment = environment
         self.backend = backend
+        self.device = device
     }
 
     deinit { ct_process_group_free(handle) }
@@ -74,9 +79,9 @@ public final class ProcessGroup {
     /// Sums (or maximizes…) plain numbers over the ranks.
     public func allReduce(_ values: [Double], _ operation: ReduceOperation = .sum) throws -> [Double] {
         guard !values.isEmpty else { return [] }
-        let tensor = Tensor(values, shape: [values.count])
+        let tensor = Tensor(values, shape: [values.count]).to(device)
         try allReduce([tensor], operation)
-        return tensor.toArray(of: Double.self)
+        return tensor.to(.cpu).toArray(of: Double.self)
     }
 
     /// Overwrites each tensor with rank `root`'s.
@@ -84,8 +89,10 @@ public final class ProcessGroup {
         try Self.call("broadcast") { withHandles(tensors) { ct_process_group_broadcast(handle, $0, $1, Int32(root)) } }
     }
 
-    /// Every rank's `tensor` (same shape and dtype on each), stacked in rank order: [worldSize, …].
+    /// Every rank's `tensor` (same shape and dtype on each), stacked in rank order: [worldSize, …],
+    /// on the group's device.
     public func allGather(_ tensor: Tensor) throws -> Tensor {
+        let tensor = tensor.to(device)
         var out: OpaquePointer? = nil
         try Self.call("all-gather") { ct_process_group_all_gather(handle, tensor.handle, &out) }
         withExtendedLifetime(tensor) {}

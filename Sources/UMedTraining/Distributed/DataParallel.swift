@@ -50,7 +50,7 @@ public final class DataParallel {
             throw TrainingError.invalidValue(path: "model.device", problem: "rank \(job.rank) runs on cuda:\(job.localRank) "
                 + "(LOCAL_RANK), not \(device): leave the device to the launcher (device: auto or cuda)")
         }
-        return DataParallel(group: try ProcessGroup(environment: job, backend: .for(device), timeout: timeout))
+        return DataParallel(group: try ProcessGroup(environment: job, backend: .for(device), device: device, timeout: timeout))
     }
 
     /// Overwrites every rank's `tensors` with rank 0's (the weights at the start).
@@ -63,9 +63,9 @@ public final class DataParallel {
     /// that has none anywhere keeps none, so the optimizer skips it as one process would.
     public func sumGradients(_ parameters: [Parameter]) throws {
         guard let group else { return }
-        let present = Tensor(parameters.map { $0.grad == nil ? Float(0) : 1 }, shape: [parameters.count])
+        let present = Tensor(parameters.map { $0.grad == nil ? Float(0) : 1 }, shape: [parameters.count]).to(group.device)
         try group.allReduce([present], .maximum)
-        let anywhere = present.toArray(of: Float.self)
+        let anywhere = present.to(.cpu).toArray(of: Float.self)
         var gradients: [Tensor] = []
         for (parameter, flag) in zip(parameters, anywhere) where flag > 0 {
             if parameter.grad == nil {
@@ -102,13 +102,13 @@ public final class DataParallel {
     /// Every rank's `values` (the same count on each), concatenated in rank order.
     public func gather(_ values: [Float]) throws -> [Float] {
         guard let group else { return values }
-        return try group.allGather(Tensor(values, shape: [values.count])).toArray(of: Float.self)
+        return try group.allGather(Tensor(values, shape: [values.count])).to(.cpu).toArray(of: Float.self)
     }
 
     /// Every rank's `state` (a uint8 tensor of the same size on each), in rank order.
     func gather(_ state: Tensor) throws -> [Tensor] {
         guard let group else { return [state] }
-        let gathered = try group.allGather(state)
+        let gathered = try group.allGather(state).to(.cpu)
         return (0..<worldSize).map { gathered.selected(dim: 0, index: $0).clone() }
     }
 

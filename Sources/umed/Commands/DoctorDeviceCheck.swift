@@ -30,7 +30,7 @@ struct DeviceCheck {
 
     mutating func run() throws -> [String] {
         if device != .cpu && !Device.isCUDAAvailable {
-            throw Failure(description: "no CUDA device: this umed \(Runtime.libtorchVersion) sees none (a CPU build, or no GPU)")
+            throw Failure(description: "no CUDA device: libtorch \(Runtime.libtorchVersion) sees none (a CPU build of umed, or no GPU here)")
         }
         lines.append("device \(device)\(device.gpuName.map { " (\($0))" } ?? ""), libtorch \(Runtime.libtorchVersion)")
         checkOps()
