@@ -35,10 +35,12 @@ prepare() {
   rm -rf "$staging" && mkdir -p "$staging/lib"
   cp .build-cuda/release/umed "$staging/umed"
   strip "$staging/umed"
-  # The Swift runtime and Foundation the binary loads (libtorch comes from the GPU machine's torch).
-  ldd .build-cuda/release/umed | awk '/=> \/opt\/swift|=> .*\/swift\/linux/ {print $3}' | while read -r library; do
-    cp -L "$library" "$staging/lib/"
-  done
+  # Every library the binary loads but a GPU machine's image may lack or hold in another version — the
+  # Swift runtime and Foundation, libpng, libjpeg, libxml2 and its ICU — not libtorch, CUDA and NCCL (the
+  # GPU machine's torch brings them) nor glibc, libstdc++, zlib and lzma (every Linux has them).
+  ldd .build-cuda/release/umed | awk '$2 == "=>" && $3 ~ /^\// {print $3}' \
+    | grep -Ev '/(libtorch|libc10|libcaffe2)|/nvidia/|/lib(c|m|pthread|rt|dl|util|gcc_s|stdc\+\+|z|lzma)\.so' \
+    | while read -r library; do cp -L "$library" "$staging/lib/"; done
   cp -R configs "$staging/configs"
   tar -C "$staging" -cJf "$pack" .
   rm -rf "$staging"
@@ -125,8 +127,10 @@ run() {
   for size in 1b 7b; do
     local sizes
     if [[ $size == 1b ]]; then sizes=("${sizes1b[@]}"); else sizes=("${sizes7b[@]}"); fi
+    # LoRA keeps the 1-step start point light (a 7B AdamW state would not fit beside it); its export merges.
     step "base-$size" 420 "$umed" train sft --config configs/sft-phantoms-tiny.yaml "${tiny[@]}" "${sizes[@]}" \
       --set model.base=~ --set model.preset=umed-tiny --set training.max_steps=1 --set training.batch_size=2 \
+      --set lora.enabled=true --set lora.rank=8 --set lora.alpha=16 --set training.trainable=lm \
       --set data.phantoms.size="$([[ $device == cpu ]] && echo 64 || echo 336)" --set output.dir="$work/base-$size"
     step "bench-ppo-$size" 420 bash -c "'$umed' bench ppo-step --steps 3 --warmup 1 --set model.base='$work/base-$size/model' $(printf "'%s' " "${ppo[@]}") > '$out/bench-ppo-$size.json'"
     rm -rf "$work/base-$size"

@@ -1,3 +1,4 @@
+import UMedTensor
 import UMedTestSupport
 import XCTest
 @testable import UMedTraining
@@ -65,6 +66,17 @@ final class SFTConfigurationValidationTests: XCTestCase {
         assertInvalid({ $0.data.augmentation.minCropScale = 0 }, path: "data.augmentation.min_crop_scale")
     }
 
+    /// A GPU this machine does not have is a configuration error naming model.device, not a crash
+    /// in the first tensor op.
+    func testADeviceThatIsNotThereIsRefused() throws {
+        XCTAssertEqual(try ModelSection(device: "cpu").resolvedDevice(), .cpu)
+        let missing = "cuda:\(Device.cudaDeviceCount)"
+        XCTAssertThrowsError(try ModelSection(device: missing).resolvedDevice()) { error in
+            XCTAssertTrue("\(error)".contains("model.device") && "\(error)".contains(missing), "\(error)")
+        }
+        XCTAssertThrowsError(try ModelSection(device: "gpu").resolvedDevice())
+    }
+
     func testDerivedValues() throws {
         var training = SFTTrainingConfiguration(learningRate: 1e-3, learningRates: SFTPartLearningRates(vision: 1e-4))
         XCTAssertEqual(training.learningRate(for: .vision), 1e-4)
@@ -73,7 +85,7 @@ final class SFTConfigurationValidationTests: XCTestCase {
         training.warmupRatio = 0.05
         XCTAssertEqual(training.warmupSteps(totalSteps: 200), 10)
         let model = ModelSection(device: "cuda:1")
-        XCTAssertEqual(try model.resolvedDevice(), .cuda(1))
+        XCTAssertEqual(try model.parsedDevice(), .cuda(1))
         XCTAssertEqual(model.resolvedDType(on: .cuda(1)), .bfloat16)
         XCTAssertEqual(model.resolvedDType(on: .cpu), .float32)
     }

@@ -213,7 +213,7 @@ final class YAMLConfigurationTests: XCTestCase {
         try llava.validate()
         XCTAssertTrue(llava.lora.enabled)
         XCTAssertEqual(llava.model.dtype, .bfloat16)
-        XCTAssertEqual(try llava.model.resolvedDevice(), .cuda(0))
+        XCTAssertEqual(try llava.model.parsedDevice(), .cuda(0))
         XCTAssertEqual(llava.training.epochs, 1)
         XCTAssertEqual(llava.training.learningRate(for: .projector), 2e-5)
         XCTAssertEqual(llava.training.learningRate(for: .lm), 2e-4)

@@ -57,14 +57,28 @@ public struct ModelSection: Codable, Equatable, Sendable {
     }
 
     /// The device named by `device`.
-    public func resolvedDevice() throws -> Device {
+    /// The device `device` names (cpu, cuda, cuda:N), whether or not this machine has it.
+    public func parsedDevice() throws -> Device {
         switch device {
         case "cpu": return .cpu
         case "cuda": return .cuda(0)
         default:
-            if device.hasPrefix("cuda:"), let index = Int(device.dropFirst(5)), index >= 0 { return .cuda(index) }
-            throw TrainingError.invalidValue(path: "model.device", problem: "\"\(device)\" is not cpu, cuda or cuda:N")
+            guard device.hasPrefix("cuda:"), let number = Int(device.dropFirst(5)), number >= 0 else {
+                throw TrainingError.invalidValue(path: "model.device", problem: "\"\(device)\" is not cpu, cuda or cuda:N")
+            }
+            return .cuda(number)
         }
+    }
+
+    /// The device to run on: `parsedDevice()`, refused when it is a GPU this machine does not have.
+    public func resolvedDevice() throws -> Device {
+        guard case .cuda(let index) = try parsedDevice() else { return .cpu }
+        guard index < Device.cudaDeviceCount else {
+            throw TrainingError.invalidValue(path: "model.device", problem: Device.isCUDAAvailable
+                ? "\(device): this machine has \(Device.cudaDeviceCount) GPU(s)"
+                : "\(device): no GPU is visible to this umed (libtorch \(Runtime.libtorchVersion)); a CUDA build (make cuda) on a machine with an NVIDIA GPU is needed, or model.device: cpu")
+        }
+        return .cuda(index)
     }
 
     /// The parameter dtype: `auto` is bfloat16 on CUDA and float32 on the CPU.
@@ -83,7 +97,7 @@ public struct ModelSection: Codable, Equatable, Sendable {
                         "\"\(preset)\" is not one of \(Self.presets.joined(separator: ", "))")
             try tiny.validate()
         }
-        _ = try resolvedDevice()
+        _ = try parsedDevice()
     }
 }
 

@@ -56,10 +56,7 @@ struct BenchSFTStep: ParsableCommand {
     }
 
     private func resolvedDevice() throws -> Device {
-        if device == "cpu" { return .cpu }
-        if device == "cuda" { return .cuda(0) }
-        if device.hasPrefix("cuda:"), let index = Int(device.dropFirst(5)) { return .cuda(index) }
-        throw ValidationError("--device is cpu, cuda or cuda:N")
+        try ModelSection(device: device).resolvedDevice()
     }
 
     private var answerTokens: Int { max(1, Int((Double(length) * answerFraction).rounded())) }
