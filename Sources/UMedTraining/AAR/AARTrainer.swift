@@ -229,7 +229,7 @@ public final class AARTrainer {
 }
 
 /// `body` under autocast to `dtype` (mixed precision), or plainly when nil.
-func autocasting<Result>(_ dtype: DType?, _ device: Device, _ body: () throws -> Result) rethrows -> Result {
+public func autocasting<Result>(_ dtype: DType?, _ device: Device, _ body: () throws -> Result) rethrows -> Result {
     guard let dtype else { return try body() }
     return try Tensor.withAutocast(device: device, dtype: dtype, body)
 }

@@ -93,10 +93,7 @@ struct BenchSFTStep: ParsableCommand {
         if gradientCheckpointing { model.useGradientCheckpointing() }
         let autocast = model.prepareMixedPrecision(weightsDType)
         model.train()
-        func forward<T>(_ body: () throws -> T) rethrows -> T {
-            guard let autocast else { return try body() }
-            return try Tensor.withAutocast(device: device, dtype: autocast, body)
-        }
+        func forward<T>(_ body: () throws -> T) rethrows -> T { try autocasting(autocast, device, body) }
 
         let parameters = model.trainableParameters()
         let optimizer = AdamW(parameters: parameters, learningRate: learningRate, weightDecay: 0.01)

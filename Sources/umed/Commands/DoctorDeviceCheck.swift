@@ -111,7 +111,7 @@ struct DeviceCheck {
                                                           head: model.languageModel.lmHead)
                 return sum / Double(max(count, 1))
             }
-            let loss = try autocast.map { dtype in try Tensor.withAutocast(device: device, dtype: dtype) { try step() } } ?? step()
+            let loss = try autocasting(autocast, device, step)
             loss.backward()
             _ = clipGradNorm(optimizer.allParameters, maxNorm: 1)
             optimizer.step()
